@@ -34,8 +34,10 @@ _EMAIL = re.compile(
     rf"|[\w.+-]+\s+at\s+{_MAIL_PROVIDERS}\s*(?:\.|\s+dot\s+)\s*[a-z]{{2,6}}\b",
     re.IGNORECASE,
 )
-_PHONE_CANDIDATE = re.compile(r"(?<![\w.,])\+?\(?\d[\d\s().\-]{5,22}\d(?![\w,]|\.\d)")
+# A digit followed by ":" and a digit is the hour of a time, so "2024-01-15 10:30" is not a phone number.
+_PHONE_CANDIDATE = re.compile(r"(?<![\w.,])\+?\(?\d[\d\s().\-]{5,22}\d(?![\w,]|\.\d|:\d)")
 _DATE_LIKE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$")
+_YEARS_LIKE = re.compile(r"^(?:(?:1[89]|20)\d\d[\s/\-]+)+(?:1[89]|20)\d\d$")  # "2015-2020", "1998 1999"
 _DECIMAL_LIKE = re.compile(r"^\d+\.\d+$")
 
 
@@ -70,13 +72,28 @@ class IdentityKey:
         return self.digest("email", email.strip().lower())
 
     def ip_digest(self, ip: str) -> str:
-        """Digest of an IP address in its canonical form."""
-        return self.digest("ip", str(ipaddress.ip_address(ip.strip())))
+        """Digest of an IP address in its canonical form; raises ``ValueError`` if it is not one."""
+        return self.digest("ip", str(_ip_address(ip)))
+
+
+def _ip_address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """Parse ``ip``, reading an IPv4-mapped IPv6 address as the IPv4 address it carries."""
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        # ipaddress repeats the input, which may hold a real address ("203.0.113.7:443").
+        raise ValueError("Expected an IPv4 or IPv6 address.") from None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
 
 
 def anonymise_ip(ip: str) -> str:
-    """Return the network of ``ip`` with the host part zeroed (IPv4 /24, IPv6 /48)."""
-    address = ipaddress.ip_address(ip.strip())
+    """Return the network of ``ip`` with the host part zeroed (IPv4 /24, IPv6 /48).
+
+    Raises ``ValueError`` (without repeating ``ip``) if it is not an IP address.
+    """
+    address = _ip_address(ip)
     prefix = 24 if address.version == 4 else 48
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
@@ -103,7 +120,7 @@ def scrub_contacts(text: str) -> ScrubbedText:
         nonlocal phones
         candidate = match.group(0).strip()
         digits = sum(char.isdigit() for char in candidate)
-        if not 7 <= digits <= 15 or _DATE_LIKE.match(candidate) or _DECIMAL_LIKE.match(candidate):
+        if not 7 <= digits <= 15 or any(p.match(candidate) for p in (_DATE_LIKE, _DECIMAL_LIKE, _YEARS_LIKE)):
             return match.group(0)
         phones += 1
         trailing = match.group(0)[len(match.group(0).rstrip()) :]
@@ -137,7 +154,8 @@ class PublicComment(BaseModel):
     def to_html(self) -> str:
         """Render as escaped HTML: paragraphs kept, the author's link ``rel="nofollow ugc noopener"``."""
         name = html.escape(self.display_name)
-        if self.url:
+        # A PublicComment may be built from stored data, so never link a non-web scheme (javascript:).
+        if self.url and self.url.lower().startswith(("http://", "https://")):
             name = f'<a href="{html.escape(self.url, quote=True)}" rel="{NOFOLLOW}">{name}</a>'
         when = ""
         if self.submitted_at is not None:

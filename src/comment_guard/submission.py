@@ -115,7 +115,8 @@ def _check_url(value: Any) -> Any:
         raise invalid
     if parts.username is not None or parts.password is not None:
         raise _error("invalid_url", "Please enter a website address without a user name or password.")
-    if "." not in host and host != "localhost" and not host.startswith("["):
+    # urlsplit drops the brackets of an IPv6 literal, so its hostname is recognised by the colon.
+    if "." not in host and host != "localhost" and ":" not in host:
         raise invalid
     return url
 
@@ -213,12 +214,13 @@ class CommentSubmission(BaseModel):
     def _token(cls, value: str | None) -> str | None:
         if value is not None and len(value) > 1_000:
             raise _error("invalid_token", "The form has expired; please reload the page and try again.")
-        return value
+        return None if value is None else _SURROGATE.sub("\ufffd", value)
 
     @field_validator("honeypot", mode="after")
     @classmethod
     def _honeypot(cls, value: str | None) -> str | None:
-        return None if value is None else value[:1_000]
+        # Lone surrogates are replaced so the submission can always be dumped as JSON.
+        return None if value is None else _SURROGATE.sub("\ufffd", value[:1_000])
 
     @field_validator("submitted_at", "form_rendered_at", mode="after")
     @classmethod
@@ -275,7 +277,9 @@ def validate_submission(form: Any, *, require_name_email: bool = True) -> Submis
     if not isinstance(form, Mapping):
         error = FieldError("submission", "invalid_type", "The comment form data could not be read.")
         return SubmissionCheck(None, (error,))
-    data = {str(key): _first_value(value) for key, value in form.items()}
+    # QueryDict.items() yields the *last* value of a key; getlist() gives them all, in order.
+    getlist = getattr(form, "getlist", None)
+    data = {str(key): _first_value(getlist(key) if callable(getlist) else value) for key, value in form.items()}
     try:
         submission = CommentSubmission.model_validate(data, context={REQUIRE_NAME_EMAIL: require_name_email})
     except ValidationError as exc:
