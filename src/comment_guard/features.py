@@ -1,0 +1,377 @@
+"""Pure functions that turn comment text into model input: folded text and named signals.
+
+:func:`fold_text` undoes the usual filter-dodging tricks (NFKC, look-alike letters in
+mixed-script words, zero-width characters, leetspeak, s p a c e d letters) and replaces
+links, email addresses, phone numbers and messenger handles with marker words, so a
+linear model sees ``xxurl``/``xxphone`` rather than a thousand random domains.
+:func:`extract_signals` returns named, bounded values in [0, 1] that transfer across
+sites: link counts, contact requests, obfuscation, script mix, shouting, and the
+certainty / conspiracy / treatment-advice cues typical of medical misinformation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+_INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+_CONFUSABLES = str.maketrans(
+    # Cyrillic and Greek letters that look like Latin ones, folded only inside mixed-script words.
+    "аАвВеЕёкКмМнНоОрРсСтТуУхХіІјЈѕЅԁɡһӏօαΑβΒεΕηΗιΙκΚμΜνΝοΟρΡτΤυΥχΧζΖ",
+    "aABBeEeкKmMHHoOpPcCTTyYxXiIjJsSdghloaABBeEnHiIkKmMvNoOpPtTuYxXzZ",
+)
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i", "|": "l"}
+)
+_LEET_TOKEN = re.compile(r"[a-z0-9@$!|]*[a-z][a-z0-9@$!|]*")
+_UNIT = re.compile(r"^\d+(?:[.,]\d+)?(?:mg|mcg|ug|ml|kg|g|iu|lbs?|st|nd|rd|th|am|pm|k|x|s|h|hr|hrs|yo|yrs?|mins?)$")
+_SPACED = re.compile(r"(?<![\w])(?:(?:[^\W\d_] ){3,}|(?:[^\W\d_][.\-_*]){2,})[^\W\d_](?![\w])")
+_HTML_LINK = re.compile(r"<\s*a\s[^>]*href\s*=|\[url[=\]]", re.IGNORECASE)
+_URL = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"'\])]+"
+    r"|\b[a-z0-9][a-z0-9\-]{1,62}(?:\.[a-z0-9\-]{1,62})*\.(?:com|net|org|info|biz|ru|xyz|top|shop|site|online|store|"
+    r"club|live|click|link|io|co|me|in|cn|pw|su|ua|de|uk|us|ca|au|tk|ml|ga|cf|gq|gov|edu|int|health|care|pro)"
+    r"(?:/[^\s<>\"']*)?\b",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\[email removed\]", re.IGNORECASE)
+_PHONE = re.compile(r"\[phone removed\]|(?<![\w.])\+?\d[\d\s().\-]{6,20}\d(?![\w])", re.IGNORECASE)
+_HANDLE = re.compile(r"(?<![\w@])@[a-z_][\w.]{2,}", re.IGNORECASE)
+_MONEY = re.compile(r"[$€£₹]\s?\d[\d,.]*\s?[km]?|\b\d[\d,.]*\s?(?:usd|dollars|euros?|pounds|bucks)\b", re.IGNORECASE)
+_PERCENT = re.compile(r"\b(\d{1,3})(?:\.\d+)?\s?%")
+_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
+_WORD = re.compile(r"[^\W\d_]+")
+
+AUTHORITY_DOMAINS = (
+    "nih.gov",
+    "cdc.gov",
+    "fda.gov",
+    "va.gov",
+    "who.int",
+    "nhs.uk",
+    "europa.eu",
+    "cochrane.org",
+    "nejm.org",
+    "thelancet.com",
+    "bmj.com",
+    "jamanetwork.com",
+    "nature.com",
+    "sciencedirect.com",
+    "mayoclinic.org",
+    "clevelandclinic.org",
+    "clinicaltrials.gov",
+    "cancer.gov",
+    "cancer.org",
+    "diabetes.org",
+    "heart.org",
+    "medlineplus.gov",
+    "hopkinsmedicine.org",
+    "harvard.edu",
+    "apa.org",
+    "psychiatry.org",
+    "samhsa.gov",
+)
+SUSPICIOUS_TLDS = frozenset(
+    [
+        "ru",
+        "su",
+        "xyz",
+        "top",
+        "shop",
+        "site",
+        "online",
+        "store",
+        "club",
+        "live",
+        "click",
+        "link",
+        "pw",
+        "tk",
+        "ml",
+        "ga",
+        "cf",
+        "gq",
+        "cn",
+        "icu",
+        "buzz",
+        "rest",
+        "fun",
+        "vip",
+        "win",
+        "bid",
+        "loan",
+    ]
+)
+_GENERIC_TLDS = frozenset(["com", "net", "org", "info", "biz", "co", "io", "me"])
+
+_CUES: dict[str, re.Pattern[str]] = {
+    "contact_request": re.compile(
+        r"\b(?:contact|reach|email|e-mail|mail|text|call|whats\s?app|dm|message|write to|inbox)\s+"
+        r"(?:him|her|them|me|us|dr|doctor|priest|via|on|at|now|today|directly)\b"
+        r"|\b(?:contact|whatsapp|telegram|wickr|viber|signal|wechat|kik)\s*(?:number|no|id|handle|us|me)?\s*[:\-]",
+        re.IGNORECASE,
+    ),
+    "messenger": re.compile(
+        r"\b(?:whats\s?app|telegram|wickr|viber|wechat|kik|snapchat|skype|icq|line id)\b", re.IGNORECASE
+    ),
+    "no_prescription": re.compile(
+        r"\b(?:no|without|w/o)\s+(?:a\s+)?(?:rx|prescriptions?|script|doctor'?s? (?:note|visit))(?:\s+needed|\s+required)?\b"
+        r"|\bdiscreet(?:ly)?\s+(?:shipping|delivery|packag)",
+        re.IGNORECASE,
+    ),
+    "payment_or_earnings": re.compile(
+        r"\b(?:bitcoin|btc|crypto|usdt|paypal|western union|moneygram|cash ?app|gift cards?|per (?:hour|day|week|month)"
+        r"|a (?:day|week|month) from home|work(?:ing)? from home|investment|profit|broker|forex|recover(?:y|ed) (?:my )?funds?)\b",
+        re.IGNORECASE,
+    ),
+    "certainty": re.compile(
+        r"\b(?:guarantee[ds]?|xxfullpercent|permanent(?:ly)?|forever|for good|completely (?:cured?|gone|healed)|totally cured|"
+        r"always works|never fails|miracle|proven (?:cure|fact)|the truth is|fact is|trust me|undeniable|wake up|"
+        r"no side effects|zero side effects|one (?:dose|session|infusion|treatment) (?:is all|cures?|fixe[sd]))\b",
+        re.IGNORECASE,
+    ),
+    "conspiracy": re.compile(
+        r"\b(?:big pharma|they don'?t want you to know|cover(?:ed|ing)?[ -]up|suppress(?:ed|ing)?|hid(?:e|ing|den) (?:the )?cure|"
+        r"mainstream media|msm|sheeple|plandemic|depopulation|bill gates|do your own research|the elites?|globalists?|"
+        r"paid (?:off|shills?)|agenda|brainwash(?:ed)?|poison(?:ing)? us|population control)\b",
+        re.IGNORECASE,
+    ),
+    "treatment_advice": re.compile(
+        r"\b(?:stop (?:taking|using)|quit (?:your|taking|all)|throw (?:away|out) (?:your|the|those)|ditch (?:your|the)|"
+        r"flush (?:your|the)|get off (?:your|all|the)|cold turkey|instead of (?:your |the )?(?:meds|medication|insulin|chemo|"
+        r"antidepressants|vaccines?|doctors?)|don'?t need (?:your |any )?(?:meds|medication|insulin|chemo|doctors?|therapy)|"
+        r"replace (?:your|all|the) (?:meds|medication|insulin|pills|antidepressants)|never (?:take|trust) )",
+        re.IGNORECASE,
+    ),
+    "cure_claim": re.compile(
+        r"\b(?:cure[sd]? (?:my|his|her|their|your|it|cancer|diabetes|ptsd|depression|anxiety|hiv|herpes|autism|everything)|"
+        r"cure for|curing|healed (?:my|me|him|her|completely)|reverse[sd]? (?:my|your|type|diabetes|cancer|autism)|"
+        r"got rid of (?:my|it))\b",
+        re.IGNORECASE,
+    ),
+    "hedge_or_evidence": re.compile(
+        r"\b(?:may|might|could|some studies|studies suggest|evidence|research shows|trial|randomi[sz]ed|placebo|"
+        r"talk to your (?:doctor|gp|psychiatrist|pharmacist|prescriber)|ask your (?:doctor|gp|pharmacist)|"
+        r"under (?:medical )?supervision|not a cure|no cure|side effects? (?:include|can)|in my experience|for me)\b",
+        re.IGNORECASE,
+    ),
+    "refutation": re.compile(
+        r"\b(?:myth|not true|isn'?t true|debunked|no evidence|false claim|misinformation|retracted|that'?s not how|"
+        r"is not approved|isn'?t approved|hasn'?t been approved|there is no (?:cure|evidence|proof))\b",
+        re.IGNORECASE,
+    ),
+    "promotion": re.compile(
+        r"\b(?:visit (?:my|our|the) (?:site|website|blog|page|store|shop)|check out (?:my|our|this)|click (?:here|the link|below)|"
+        r"order (?:now|today|online)|buy (?:now|online|cheap)|discount|coupon|promo code|free (?:trial|sample|shipping)|"
+        r"best price|cheap(?:est)?|subscribe|follow me|limited offer|special offer|backlinks?|seo)\b",
+        re.IGNORECASE,
+    ),
+    "blog_praise": re.compile(
+        r"\b(?:great (?:post|article|blog|site|content|write-up)|nice (?:post|article|blog)|(?:very )?informative (?:post|article)|"
+        r"bookmark(?:ed)?|rss feed|keep (?:up the good work|writing|posting|it up)|your blog|this blog|admin|webmaster|"
+        r"blog owner|well written|valuable information|useful info(?:rmation)?)\b",
+        re.IGNORECASE,
+    ),
+}
+
+SIGNAL_NAMES: tuple[str, ...] = (
+    "links",
+    "html_links",
+    "suspicious_domain",
+    "authority_link",
+    "email_in_text",
+    "phone_in_text",
+    "messenger_handle",
+    "money",
+    "invisible_characters",
+    "mixed_script_words",
+    "leetspeak",
+    "spaced_letters",
+    "styled_unicode",
+    "non_latin_script",
+    "shouting",
+    "exclamations",
+    "long_text",
+    "short_text",
+    "question",
+    *tuple(_CUES),
+)
+
+# Readable names for moderators (explanations show these, never raw feature keys).
+SIGNAL_LABELS: dict[str, str] = {
+    "links": "links in the comment",
+    "html_links": "HTML or BBCode links",
+    "suspicious_domain": "link to a low-reputation domain",
+    "authority_link": "link to a health authority or journal",
+    "email_in_text": "email address in the text",
+    "phone_in_text": "phone number in the text",
+    "messenger_handle": "messenger handle",
+    "money": "money amounts",
+    "invisible_characters": "invisible characters",
+    "mixed_script_words": "look-alike letters from other alphabets",
+    "leetspeak": "digits or symbols in place of letters",
+    "spaced_letters": "s p a c e d or d.o.t.t.e.d letters",
+    "styled_unicode": "styled Unicode letters",
+    "non_latin_script": "non-Latin script",
+    "shouting": "mostly capital letters",
+    "exclamations": "many exclamation marks",
+    "long_text": "long text",
+    "short_text": "very short text",
+    "question": "asks a question",
+    "contact_request": "asks readers to contact someone",
+    "messenger": "messenger app named",
+    "no_prescription": "no-prescription or discreet-shipping offer",
+    "payment_or_earnings": "payment, crypto or earnings talk",
+    "certainty": "absolute certainty (guaranteed, permanent, miracle)",
+    "conspiracy": "conspiracy wording",
+    "treatment_advice": "advice to stop or replace treatment",
+    "cure_claim": "claims a cure",
+    "hedge_or_evidence": "hedged or evidence-based wording",
+    "refutation": "refutes a claim",
+    "promotion": "promotional wording",
+    "blog_praise": "generic praise of the blog",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FoldedText:
+    """The text a model reads, and what folding found on the way."""
+
+    text: str
+    invisible_characters: int
+    mixed_script_words: int
+    leetspeak_words: int
+    spaced_runs: int
+    styled_characters: int
+
+
+def _is_latin(char: str) -> bool:
+    code = ord(char)
+    return code < 0x250 or 0x1E00 <= code <= 0x1EFF
+
+
+def _fold_mixed_script(word: str) -> str:
+    latin = sum(1 for char in word if char.isascii())
+    if latin == 0 or latin == len(word):
+        return word
+    return word.translate(_CONFUSABLES)
+
+
+def _fold_leet(token: str) -> str:
+    core = token.rstrip("!|")
+    if core.isalpha() or _UNIT.match(core) or sum(char.isalpha() for char in core) < 2:
+        return token
+    between_letters = any(
+        core[i] in "013457@$!|" and core[i - 1].isalpha() and core[i + 1].isalpha() for i in range(1, len(core) - 1)
+    )
+    if not between_letters:
+        return token
+    return core.translate(_LEET) + token[len(core) :]
+
+
+def _domain_words(url: str) -> str:
+    target = url if "://" in url else "http://" + url
+    try:
+        host = (urlsplit(target).hostname or "").lower()
+    except ValueError:
+        return " xxurl "
+    host = host.removeprefix("www.")
+    labels = [label for label in host.split(".") if label]
+    tld = labels[-1] if labels else ""
+    words = ["xxurl"]
+    if any(host == domain or host.endswith("." + domain) for domain in AUTHORITY_DOMAINS) or tld in {"gov", "edu"}:
+        words.append("xxauthority")
+    elif tld in SUSPICIOUS_TLDS:
+        words.append("xxsuspicioustld")
+    elif tld not in _GENERIC_TLDS:
+        words.append("xxcountrytld")
+    if len(labels) >= 2:
+        words.append(labels[-2])
+    return " " + " ".join(words) + " "
+
+
+def fold_text(text: str) -> FoldedText:
+    """Normalise ``text`` for the models and count the obfuscation undone on the way."""
+    invisible = len(_INVISIBLE.findall(text))
+    text = _INVISIBLE.sub("", text)
+    nfkc = unicodedata.normalize("NFKC", text)
+    styled = (
+        sum(1 for a, b in zip(text, nfkc, strict=True) if a != b and not a.isspace()) if len(text) == len(nfkc) else 1
+    )
+    text = nfkc
+    mixed = 0
+    words = []
+    for word in re.split(r"(\s+)", text):
+        folded = _fold_mixed_script(word)
+        mixed += folded != word
+        words.append(folded)
+    text = "".join(words)
+    spaced = 0
+
+    def _join(match: re.Match[str]) -> str:
+        nonlocal spaced
+        spaced += 1
+        return re.sub(r"[ .\-_*]", "", match.group(0))
+
+    text = _SPACED.sub(_join, text)
+    text = _HTML_LINK.sub(" xxhtmllink ", text)
+    text = _EMAIL.sub(" xxemail ", text)
+    text = _URL.sub(lambda match: _domain_words(match.group(0).rstrip(".,;:!?")), text)
+    text = _PHONE.sub(" xxphone ", text)
+    text = _HANDLE.sub(" xxhandle ", text)
+    text = _MONEY.sub(" xxmoney ", text)
+    text = _PERCENT.sub(lambda m: " xxfullpercent " if m.group(1) == "100" else " xxpercent ", text)
+    text = text.lower()
+    leet = 0
+
+    def _leet(match: re.Match[str]) -> str:
+        nonlocal leet
+        folded = _fold_leet(match.group(0))
+        leet += folded != match.group(0)
+        return folded
+
+    text = _LEET_TOKEN.sub(_leet, text)
+    text = _NUMBER.sub(" xxnum ", text)
+    return FoldedText(text, invisible, mixed, leet, spaced, styled)
+
+
+def _bounded(count: float, saturation: float) -> float:
+    return min(count, saturation) / saturation
+
+
+def extract_signals(text: str, folded: FoldedText | None = None) -> dict[str, float]:
+    """Return every signal in :data:`SIGNAL_NAMES` as a value in [0, 1] for ``text``."""
+    folded = folded if folded is not None else fold_text(text)
+    words = folded.text.split()
+    letters = [char for char in text if char.isalpha()]
+    upper = sum(char.isupper() for char in letters)
+    folded_letters = [char for char in folded.text if char.isalpha()]
+    non_latin = sum(1 for char in folded_letters if not _is_latin(char))
+    urls = folded.text.count("xxurl")
+    signals = {
+        "links": _bounded(urls + folded.text.count("xxhtmllink"), 3),
+        "html_links": _bounded(folded.text.count("xxhtmllink"), 2),
+        "suspicious_domain": _bounded(folded.text.count("xxsuspicioustld") + folded.text.count("xxcountrytld"), 2),
+        "authority_link": _bounded(folded.text.count("xxauthority"), 1),
+        "email_in_text": _bounded(folded.text.count("xxemail"), 1),
+        "phone_in_text": _bounded(folded.text.count("xxphone"), 1),
+        "messenger_handle": _bounded(folded.text.count("xxhandle"), 1),
+        "money": _bounded(folded.text.count("xxmoney"), 2),
+        "invisible_characters": _bounded(folded.invisible_characters, 3),
+        "mixed_script_words": _bounded(folded.mixed_script_words, 2),
+        "leetspeak": _bounded(folded.leetspeak_words, 2),
+        "spaced_letters": _bounded(folded.spaced_runs, 1),
+        "styled_unicode": _bounded(folded.styled_characters, 5),
+        "non_latin_script": non_latin / len(folded_letters) if folded_letters else 0.0,
+        "shouting": upper / len(letters) if len(letters) >= 12 and upper / len(letters) > 0.5 else 0.0,
+        "exclamations": _bounded(max(text.count("!") - 1, 0), 5),
+        "long_text": _bounded(max(math.log2(max(len(words), 1)) - 5, 0), 4),
+        "short_text": 1.0 if len(words) <= 4 else 0.0,
+        "question": 1.0 if "?" in text else 0.0,
+    }
+    for name, pattern in _CUES.items():
+        signals[name] = _bounded(len(pattern.findall(folded.text)), 2)
+    return signals
