@@ -44,6 +44,12 @@ _MONEY = re.compile(r"[$€£₹]\s?\d[\d,.]*\s?[km]?|\b\d[\d,.]*\s?(?:usd|dolla
 _PERCENT = re.compile(r"\b(\d{1,3})(?:\.\d+)?\s?%")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
 _WORD = re.compile(r"[^\W\d_]+")
+_NEGATION = re.compile(
+    r"\b(not|no|never|cannot|can'?t|won'?t|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t|weren'?t|"
+    r"hasn'?t|haven'?t|shouldn'?t|wouldn'?t|nothing|nobody|neither|nor)\s+((?:[^\W\d_]+\s+){0,2}[^\W\d_]+)"
+)
+#: How many words after a negation are marked with the ``not_`` prefix.
+NEGATION_SCOPE = 3
 
 AUTHORITY_DOMAINS = (
     "nih.gov",
@@ -159,20 +165,22 @@ _CUES: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "refutation": re.compile(
-        r"\b(?:myth|not true|isn'?t true|debunked|no evidence|false claim|misinformation|retracted|that'?s not how|"
-        r"is not approved|isn'?t approved|hasn'?t been approved|there is no (?:cure|evidence|proof))\b",
+        r"\b(?:myths?|not true|isn'?t true|debunked|no evidence|false claim|misinformation|retracted|that'?s not how|"
+        r"is not approved|isn'?t approved|hasn'?t been approved|there is no (?:cure|evidence|proof)|"
+        r"(?:does|do|did)(?:n'?t| not) (?:cause|cure|work|prevent|replace|reverse)|won'?t (?:cure|replace|fix|reverse)|"
+        r"(?:is|are)(?:n'?t| not) (?:a cure|safe|proven|linked)|no (?:link|proof|study) (?:between|that|shows))\b",
         re.IGNORECASE,
     ),
     "promotion": re.compile(
-        r"\b(?:visit (?:my|our|the) (?:site|website|blog|page|store|shop)|check out (?:my|our|this)|click (?:here|the link|below)|"
-        r"order (?:now|today|online)|buy (?:now|online|cheap)|discount|coupon|promo code|free (?:trial|sample|shipping)|"
-        r"best price|cheap(?:est)?|subscribe|follow me|limited offer|special offer|backlinks?|seo)\b",
+        r"\b(?:visit (?:my|our) (?:site|website|blog|page|store|shop)|check out (?:my|our)|click (?:here|the link|below)|"
+        r"order (?:now|today)|buy (?:now|cheap)|coupon code|promo code|free (?:trial|sample)|limited (?:time )?offer|"
+        r"special offer|backlinks?|seo|guest posts?|dofollow)\b",
         re.IGNORECASE,
     ),
     "blog_praise": re.compile(
-        r"\b(?:great (?:post|article|blog|site|content|write-up)|nice (?:post|article|blog)|(?:very )?informative (?:post|article)|"
-        r"bookmark(?:ed)?|rss feed|keep (?:up the good work|writing|posting|it up)|your blog|this blog|admin|webmaster|"
-        r"blog owner|well written|valuable information|useful info(?:rmation)?)\b",
+        r"\b(?:bookmark(?:ed)? (?:your|this) (?:blog|site|website)|rss feed|keep up the (?:good|great) work|"
+        r"blog (?:owner|platform|layout|theme|design)|webmaster|hello admin|hi admin|dear admin|"
+        r"valuable information|useful info(?:rmation)? (?:for|you)|i(?:'ll| will) (?:definitely )?be back)\b",
         re.IGNORECASE,
     ),
 }
@@ -238,9 +246,14 @@ SIGNAL_LABELS: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class FoldedText:
-    """The text a model reads, and what folding found on the way."""
+    """The text a model reads, and what folding found on the way.
+
+    ``text`` marks the words after a negation (``not_cure``); ``cue_text`` is the same
+    text without that marking, for the phrase cues.
+    """
 
     text: str
+    cue_text: str
     invisible_characters: int
     mixed_script_words: int
     leetspeak_words: int
@@ -262,7 +275,7 @@ def _fold_mixed_script(word: str) -> str:
 
 def _fold_leet(token: str) -> str:
     core = token.rstrip("!|")
-    if core.isalpha() or _UNIT.match(core) or sum(char.isalpha() for char in core) < 2:
+    if core.isalpha() or _UNIT.match(core) or len(core) < 4 or sum(char.isalpha() for char in core) < 3:
         return token
     between_letters = any(
         core[i] in "013457@$!|" and core[i - 1].isalpha() and core[i + 1].isalpha() for i in range(1, len(core) - 1)
@@ -335,7 +348,12 @@ def fold_text(text: str) -> FoldedText:
 
     text = _LEET_TOKEN.sub(_leet, text)
     text = _NUMBER.sub(" xxnum ", text)
-    return FoldedText(text, invisible, mixed, leet, spaced, styled)
+    return FoldedText(_NEGATION.sub(_mark_negation, text), text, invisible, mixed, leet, spaced, styled)
+
+
+def _mark_negation(match: re.Match[str]) -> str:
+    scope = " ".join("not_" + word for word in match.group(2).split())
+    return f"{match.group(1)} {scope}"
 
 
 def _bounded(count: float, saturation: float) -> float:
@@ -373,5 +391,5 @@ def extract_signals(text: str, folded: FoldedText | None = None) -> dict[str, fl
         "question": 1.0 if "?" in text else 0.0,
     }
     for name, pattern in _CUES.items():
-        signals[name] = _bounded(len(pattern.findall(folded.text)), 2)
+        signals[name] = _bounded(len(pattern.findall(folded.cue_text)), 2)
     return signals
