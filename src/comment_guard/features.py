@@ -113,75 +113,63 @@ SUSPICIOUS_TLDS = frozenset(
 )
 _GENERIC_TLDS = frozenset(["com", "net", "org", "info", "biz", "co", "io", "me"])
 
+# Phrase cues, matched against the lower-cased ``cue_text`` (hence no IGNORECASE: twice as fast).
 _CUES: dict[str, re.Pattern[str]] = {
     "contact_request": re.compile(
         r"\b(?:contact|reach|email|e-mail|mail|text|call|whats\s?app|dm|message|write to|inbox)\s+"
         r"(?:him|her|them|me|us|dr|doctor|priest|via|on|at|now|today|directly)\b"
         r"|\b(?:contact|whatsapp|telegram|wickr|viber|signal|wechat|kik)\s*(?:number|no|id|handle|us|me)?\s*[:\-]",
-        re.IGNORECASE,
     ),
-    "messenger": re.compile(
-        r"\b(?:whats\s?app|telegram|wickr|viber|wechat|kik|snapchat|skype|icq|line id)\b", re.IGNORECASE
-    ),
+    "messenger": re.compile(r"\b(?:whats\s?app|telegram|wickr|viber|wechat|kik|snapchat|skype|icq|line id)\b"),
     "no_prescription": re.compile(
         r"\b(?:no|without|w/o)\s+(?:a\s+)?(?:rx|prescriptions?|script|doctor'?s? (?:note|visit))(?:\s+needed|\s+required)?\b"
         r"|\bdiscreet(?:ly)?\s+(?:shipping|delivery|packag)",
-        re.IGNORECASE,
     ),
     "payment_or_earnings": re.compile(
         r"\b(?:bitcoin|btc|crypto|usdt|paypal|western union|moneygram|cash ?app|gift cards?|per (?:hour|day|week|month)"
         r"|a (?:day|week|month) from home|work(?:ing)? from home|investment|profit|broker|forex|recover(?:y|ed) (?:my )?funds?)\b",
-        re.IGNORECASE,
     ),
     "certainty": re.compile(
         r"\b(?:guarantee[ds]?|xxfullpercent|permanent(?:ly)?|forever|for good|completely (?:cured?|gone|healed)|totally cured|"
         r"always works|never fails|miracle|proven (?:cure|fact)|the truth is|fact is|trust me|undeniable|wake up|"
         r"no side effects|zero side effects|one (?:dose|session|infusion|treatment) (?:is all|cures?|fixe[sd]))\b",
-        re.IGNORECASE,
     ),
     "conspiracy": re.compile(
         r"\b(?:big pharma|they don'?t want you to know|cover(?:ed|ing)?[ -]up|suppress(?:ed|ing)?|hid(?:e|ing|den) (?:the )?cure|"
         r"mainstream media|msm|sheeple|plandemic|depopulation|bill gates|do your own research|the elites?|globalists?|"
         r"paid (?:off|shills?)|agenda|brainwash(?:ed)?|poison(?:ing)? us|population control)\b",
-        re.IGNORECASE,
     ),
     "treatment_advice": re.compile(
         r"\b(?:stop (?:taking|using)|quit (?:your|taking|all)|throw (?:away|out) (?:your|the|those)|ditch (?:your|the)|"
         r"flush (?:your|the)|get off (?:your|all|the)|cold turkey|instead of (?:your |the )?(?:meds|medication|insulin|chemo|"
         r"antidepressants|vaccines?|doctors?)|don'?t need (?:your |any )?(?:meds|medication|insulin|chemo|doctors?|therapy)|"
         r"replace (?:your|all|the) (?:meds|medication|insulin|pills|antidepressants)|never (?:take|trust) )",
-        re.IGNORECASE,
     ),
     "cure_claim": re.compile(
         r"\b(?:cure[sd]? (?:my|his|her|their|your|it|cancer|diabetes|ptsd|depression|anxiety|hiv|herpes|autism|everything)|"
         r"cure for|curing|healed (?:my|me|him|her|completely)|reverse[sd]? (?:my|your|type|diabetes|cancer|autism)|"
         r"got rid of (?:my|it))\b",
-        re.IGNORECASE,
     ),
     "hedge_or_evidence": re.compile(
         r"\b(?:may|might|could|some studies|studies suggest|evidence|research shows|trial|randomi[sz]ed|placebo|"
         r"talk to your (?:doctor|gp|psychiatrist|pharmacist|prescriber)|ask your (?:doctor|gp|pharmacist)|"
         r"under (?:medical )?supervision|not a cure|no cure|side effects? (?:include|can)|in my experience|for me)\b",
-        re.IGNORECASE,
     ),
     "refutation": re.compile(
         r"\b(?:myths?|not true|isn'?t true|debunked|no evidence|false claim|misinformation|retracted|that'?s not how|"
         r"is not approved|isn'?t approved|hasn'?t been approved|there is no (?:cure|evidence|proof)|"
         r"(?:does|do|did)(?:n'?t| not) (?:cause|cure|work|prevent|replace|reverse)|won'?t (?:cure|replace|fix|reverse)|"
         r"(?:is|are)(?:n'?t| not) (?:a cure|safe|proven|linked)|no (?:link|proof|study) (?:between|that|shows))\b",
-        re.IGNORECASE,
     ),
     "promotion": re.compile(
         r"\b(?:visit (?:my|our) (?:site|website|blog|page|store|shop)|check out (?:my|our)|click (?:here|the link|below)|"
         r"order (?:now|today)|buy (?:now|cheap)|coupon code|promo code|free (?:trial|sample)|limited (?:time )?offer|"
         r"special offer|backlinks?|seo|guest posts?|dofollow)\b",
-        re.IGNORECASE,
     ),
     "blog_praise": re.compile(
         r"\b(?:bookmark(?:ed)? (?:your|this) (?:blog|site|website)|rss feed|keep up the (?:good|great) work|"
         r"blog (?:owner|platform|layout|theme|design)|webmaster|hello admin|hi admin|dear admin|"
         r"valuable information|useful info(?:rmation)? (?:for|you)|i(?:'ll| will) (?:definitely )?be back)\b",
-        re.IGNORECASE,
     ),
 }
 
@@ -308,20 +296,22 @@ def _domain_words(url: str) -> str:
 
 def fold_text(text: str) -> FoldedText:
     """Normalise ``text`` for the models and count the obfuscation undone on the way."""
-    invisible = len(_INVISIBLE.findall(text))
-    text = _INVISIBLE.sub("", text)
-    nfkc = unicodedata.normalize("NFKC", text)
-    styled = (
-        sum(1 for a, b in zip(text, nfkc, strict=True) if a != b and not a.isspace()) if len(text) == len(nfkc) else 1
-    )
-    text = nfkc
-    mixed = 0
-    words = []
-    for word in re.split(r"(\s+)", text):
-        folded = _fold_mixed_script(word)
-        mixed += folded != word
-        words.append(folded)
-    text = "".join(words)
+    invisible = mixed = styled = 0
+    if not text.isascii():
+        invisible = len(_INVISIBLE.findall(text))
+        text = _INVISIBLE.sub("", text)
+        nfkc = unicodedata.normalize("NFKC", text)
+        if len(text) == len(nfkc):
+            styled = sum(1 for a, b in zip(text, nfkc, strict=True) if a != b and not a.isspace())
+        else:
+            styled = 1
+        text = nfkc
+        words = []
+        for word in re.split(r"(\s+)", text):
+            folded = _fold_mixed_script(word)
+            mixed += folded != word
+            words.append(folded)
+        text = "".join(words)
     spaced = 0
 
     def _join(match: re.Match[str]) -> str:
@@ -364,10 +354,13 @@ def extract_signals(text: str, folded: FoldedText | None = None) -> dict[str, fl
     """Return every signal in :data:`SIGNAL_NAMES` as a value in [0, 1] for ``text``."""
     folded = folded if folded is not None else fold_text(text)
     words = folded.text.split()
-    letters = [char for char in text if char.isalpha()]
-    upper = sum(char.isupper() for char in letters)
-    folded_letters = [char for char in folded.text if char.isalpha()]
-    non_latin = sum(1 for char in folded_letters if not _is_latin(char))
+    letters = sum(map(str.isalpha, text))
+    upper = sum(map(str.isupper, text))
+    if folded.text.isascii():
+        folded_letters = non_latin = 0
+    else:
+        folded_letters = sum(map(str.isalpha, folded.text))
+        non_latin = sum(1 for char in folded.text if char.isalpha() and not _is_latin(char))
     urls = folded.text.count("xxurl")
     signals = {
         "links": _bounded(urls + folded.text.count("xxhtmllink"), 3),
@@ -383,8 +376,8 @@ def extract_signals(text: str, folded: FoldedText | None = None) -> dict[str, fl
         "leetspeak": _bounded(folded.leetspeak_words, 2),
         "spaced_letters": _bounded(folded.spaced_runs, 1),
         "styled_unicode": _bounded(folded.styled_characters, 5),
-        "non_latin_script": non_latin / len(folded_letters) if folded_letters else 0.0,
-        "shouting": upper / len(letters) if len(letters) >= 12 and upper / len(letters) > 0.5 else 0.0,
+        "non_latin_script": non_latin / folded_letters if folded_letters else 0.0,
+        "shouting": upper / letters if letters >= 12 and upper / letters > 0.5 else 0.0,
         "exclamations": _bounded(max(text.count("!") - 1, 0), 5),
         "long_text": _bounded(max(math.log2(max(len(words), 1)) - 5, 0), 4),
         "short_text": 1.0 if len(words) <= 4 else 0.0,
