@@ -44,6 +44,8 @@ _MONEY = re.compile(r"[$€£₹]\s?\d[\d,.]*\s?[km]?|\b\d[\d,.]*\s?(?:usd|dolla
 _PERCENT = re.compile(r"\b(\d{1,3})(?:\.\d+)?\s?%")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
 _WORD = re.compile(r"[^\W\d_]+")
+_DIGIT = re.compile(r"\d")
+_URL_TRIGGER = re.compile(r"\w\.[^\W\d_]|://")
 _NEGATION = re.compile(
     r"\b(not|no|never|cannot|can'?t|won'?t|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t|weren'?t|"
     r"hasn'?t|haven'?t|shouldn'?t|wouldn'?t|nothing|nobody|neither|nor)\s+((?:[^\W\d_]+\s+){0,2}[^\W\d_]+)"
@@ -170,6 +172,168 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:bookmark(?:ed)? (?:your|this) (?:blog|site|website)|rss feed|keep up the (?:good|great) work|"
         r"blog (?:owner|platform|layout|theme|design)|webmaster|hello admin|hi admin|dear admin|"
         r"valuable information|useful info(?:rmation)? (?:for|you)|i(?:'ll| will) (?:definitely )?be back)\b",
+    ),
+}
+
+# Substrings at least one of which occurs in any match of the cue: a cue's pattern runs only
+# when one does (``tests/test_features.py`` checks the results are the same without them).
+CUE_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "contact_request": (
+        "contact",
+        "reach",
+        "mail",
+        "text",
+        "call",
+        "whats",
+        "dm",
+        "message",
+        "write",
+        "inbox",
+        "telegram",
+        "wickr",
+        "viber",
+        "signal",
+        "wechat",
+        "kik",
+    ),
+    "messenger": ("whats", "telegram", "wickr", "viber", "wechat", "kik", "snapchat", "skype", "icq", "line id"),
+    "no_prescription": ("rx", "prescription", "script", "doctor", "discreet"),
+    "payment_or_earnings": (
+        "bitcoin",
+        "btc",
+        "crypto",
+        "usdt",
+        "paypal",
+        "western union",
+        "moneygram",
+        "cash",
+        "gift card",
+        "per ",
+        "from home",
+        "investment",
+        "profit",
+        "broker",
+        "forex",
+        "recover",
+    ),
+    "certainty": (
+        "guarantee",
+        "xxfullpercent",
+        "permanent",
+        "forever",
+        "for good",
+        "complete",
+        "totally",
+        "always",
+        "never",
+        "miracle",
+        "proven",
+        "truth",
+        "fact is",
+        "trust me",
+        "undeniable",
+        "wake up",
+        "side effects",
+        "one ",
+    ),
+    "conspiracy": (
+        "pharma",
+        "want you to know",
+        "cover",
+        "suppress",
+        "hid",
+        "mainstream",
+        "msm",
+        "sheeple",
+        "plandemic",
+        "depopulation",
+        "bill gates",
+        "own research",
+        "elite",
+        "globalist",
+        "paid ",
+        "agenda",
+        "brainwash",
+        "poison",
+        "population control",
+    ),
+    "treatment_advice": (
+        "stop ",
+        "quit ",
+        "throw ",
+        "ditch ",
+        "flush ",
+        "get off",
+        "cold turkey",
+        "instead of",
+        "need",
+        "replace ",
+        "never ",
+    ),
+    "cure_claim": ("cure", "curing", "healed", "reverse", "got rid"),
+    "hedge_or_evidence": (
+        "may",
+        "might",
+        "could",
+        "stud",
+        "evidence",
+        "research",
+        "trial",
+        "randomi",
+        "placebo",
+        "talk to your",
+        "ask your",
+        "supervision",
+        "cure",
+        "side effect",
+        "in my experience",
+        "for me",
+    ),
+    "refutation": (
+        "myth",
+        "not true",
+        "isn",
+        "debunk",
+        "no evidence",
+        "false claim",
+        "misinformation",
+        "retract",
+        "not how",
+        "approved",
+        "there is no",
+        "n't",
+        "nt ",
+        "not ",
+        "no link",
+        "no proof",
+        "no study",
+    ),
+    "promotion": (
+        "visit",
+        "check out",
+        "click",
+        "order",
+        "buy",
+        "coupon",
+        "promo",
+        "free ",
+        "limited",
+        "offer",
+        "backlink",
+        "seo",
+        "guest post",
+        "dofollow",
+    ),
+    "blog_praise": (
+        "bookmark",
+        "rss",
+        "keep up",
+        "blog",
+        "webmaster",
+        "admin",
+        "valuable information",
+        "useful info",
+        "be back",
     ),
 }
 
@@ -320,13 +484,22 @@ def fold_text(text: str) -> FoldedText:
         return re.sub(r"[ .\-_*]", "", match.group(0))
 
     text = _SPACED.sub(_join, text)
-    text = _HTML_LINK.sub(" xxhtmllink ", text)
-    text = _EMAIL.sub(" xxemail ", text)
-    text = _URL.sub(lambda match: _domain_words(match.group(0).rstrip(".,;:!?")), text)
-    text = _PHONE.sub(" xxphone ", text)
-    text = _HANDLE.sub(" xxhandle ", text)
-    text = _MONEY.sub(" xxmoney ", text)
-    text = _PERCENT.sub(lambda m: " xxfullpercent " if m.group(1) == "100" else " xxpercent ", text)
+    # Each pass runs only when its trigger characters occur: most comments skip most passes.
+    if "<" in text or "[" in text:
+        text = _HTML_LINK.sub(" xxhtmllink ", text)
+    if "@" in text or "[email" in text:
+        text = _EMAIL.sub(" xxemail ", text)
+    if _URL_TRIGGER.search(text) is not None:
+        text = _URL.sub(lambda match: _domain_words(match.group(0).rstrip(".,;:!?")), text)
+    has_digit = _DIGIT.search(text) is not None
+    if has_digit or "[phone" in text:
+        text = _PHONE.sub(" xxphone ", text)
+    if "@" in text:
+        text = _HANDLE.sub(" xxhandle ", text)
+    if has_digit:
+        text = _MONEY.sub(" xxmoney ", text)
+        if "%" in text:
+            text = _PERCENT.sub(lambda m: " xxfullpercent " if m.group(1) == "100" else " xxpercent ", text)
     text = text.lower()
     leet = 0
 
@@ -336,8 +509,10 @@ def fold_text(text: str) -> FoldedText:
         leet += folded != match.group(0)
         return folded
 
-    text = _LEET_TOKEN.sub(_leet, text)
-    text = _NUMBER.sub(" xxnum ", text)
+    if has_digit or "@" in text or "$" in text or "|" in text or "!" in text:
+        text = _LEET_TOKEN.sub(_leet, text)
+    if has_digit:
+        text = _NUMBER.sub(" xxnum ", text)
     return FoldedText(_NEGATION.sub(_mark_negation, text), text, invisible, mixed, leet, spaced, styled)
 
 
@@ -383,6 +558,8 @@ def extract_signals(text: str, folded: FoldedText | None = None) -> dict[str, fl
         "short_text": 1.0 if len(words) <= 4 else 0.0,
         "question": 1.0 if "?" in text else 0.0,
     }
+    cue_text = folded.cue_text
     for name, pattern in _CUES.items():
-        signals[name] = _bounded(len(pattern.findall(folded.cue_text)), 2)
+        triggered = any(trigger in cue_text for trigger in CUE_TRIGGERS[name])
+        signals[name] = _bounded(len(pattern.findall(cue_text)), 2) if triggered else 0.0
     return signals
