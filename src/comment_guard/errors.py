@@ -8,6 +8,8 @@ from the built-in a caller would naturally catch, so ``except ValueError`` works
     ├── InsecureKeyError (ValueError)          a secret key is missing or too short
     ├── PolicyError (ValueError)               a policy setting is out of range
     ├── FormTokenError (ValueError)            a signed form token is forged, replayed or expired
+    ├── FeedbackError (ValueError)             a moderator verdict cannot be recorded for that result
+    ├── HistoryError (OSError)                 the commenter-history store cannot be read or written
     ├── TrainingDataError (ValueError)         labelled data cannot be used for training
     ├── InputFormatError (ValueError)          an export file cannot be read at all
     └── ModelError                             a model directory cannot be used
@@ -57,6 +59,14 @@ class PolicyError(CommentGuardError, ValueError):
 
 class FormTokenError(CommentGuardError, ValueError):
     """A signed form token is malformed, forged, expired or for another post."""
+
+
+class FeedbackError(CommentGuardError, ValueError):
+    """A moderator verdict cannot be recorded (unknown verdict, or a rejected submission)."""
+
+
+class HistoryError(CommentGuardError, OSError):
+    """The commenter-history store (a SQLite file) cannot be opened, read or written."""
 
 
 class TrainingDataError(CommentGuardError, ValueError):

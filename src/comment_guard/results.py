@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 SPAM = "spam"
 MISINFORMATION = "misinformation"
 RISKS: tuple[str, str] = (SPAM, MISINFORMATION)
+#: The negative label of each risk, as written in labelled feedback records.
+HAM = "ham"
+RELIABLE = "reliable"
 
 
 class Decision(str, enum.Enum):
@@ -25,6 +28,45 @@ class Decision(str, enum.Enum):
     HOLD = "hold"
     SPAM = "spam"
     REJECT = "reject"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Verdict(str, enum.Enum):
+    """A moderator's verdict on a moderated comment, given to ``CommentGuard.feedback``.
+
+    ``APPROVE`` (also accepted as ``"ham"``): legitimate and reliable, and its author becomes
+    a trusted commenter. ``SPAM``: spam. ``MISINFORMATION``: not spam, but misinformation.
+    """
+
+    APPROVE = "approve"
+    SPAM = "spam"
+    MISINFORMATION = "misinformation"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Verdict | None:
+        if isinstance(value, str):
+            text = value.strip().lower()
+            aliases = {HAM: cls.APPROVE, "approved": cls.APPROVE, "misinfo": cls.MISINFORMATION}
+            if text in aliases:
+                return aliases[text]
+            for member in cls:
+                if member.value == text:
+                    return member
+        return None
+
+    @property
+    def spam_label(self) -> str:
+        """The ``spam`` column of a labelled record: ``"spam"`` or ``"ham"``."""
+        return SPAM if self is Verdict.SPAM else HAM
+
+    @property
+    def misinformation_label(self) -> str:
+        """The ``misinformation`` column: ``"misinformation"``, ``"reliable"``, or ``""`` when unknown."""
+        if self is Verdict.MISINFORMATION:
+            return MISINFORMATION
+        return RELIABLE if self is Verdict.APPROVE else ""
 
     def __str__(self) -> str:
         return self.value
