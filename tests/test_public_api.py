@@ -13,12 +13,14 @@ from comment_guard import errors
 
 #: The public contract. Update deliberately, in the same change that grows the API.
 EXPECTED_ALL = [
+    "CommentGuard",
     "CommentGuardError",
     "CommentSubmission",
     "Decision",
     "FieldError",
     "IdentityKey",
     "ModerationResult",
+    "Policy",
     "PublicComment",
     "Reason",
     "RiskScores",

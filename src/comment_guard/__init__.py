@@ -10,6 +10,8 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from comment_guard.errors import CommentGuardError, SubmissionError
+from comment_guard.guard import CommentGuard
+from comment_guard.policy import Policy
 from comment_guard.privacy import IdentityKey, PublicComment
 from comment_guard.results import Decision, FieldError, ModerationResult, Reason, RiskScores
 from comment_guard.submission import CommentSubmission, SubmissionCheck, validate_submission
@@ -20,12 +22,14 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0+unknown"
 
 __all__ = [
+    "CommentGuard",
     "CommentGuardError",
     "CommentSubmission",
     "Decision",
     "FieldError",
     "IdentityKey",
     "ModerationResult",
+    "Policy",
     "PublicComment",
     "Reason",
     "RiskScores",
