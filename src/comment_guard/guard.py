@@ -22,7 +22,7 @@ from comment_guard.errors import FeedbackError
 from comment_guard.history import CommenterHistory, FeedbackRecord, InMemoryHistory, append_feedback
 from comment_guard.policy import Policy, Signals
 from comment_guard.privacy import IdentityKey, ScreenedComment, screen, scrub_contacts
-from comment_guard.results import Decision, ModerationResult, Reason, RiskScores, Verdict
+from comment_guard.results import Decision, FieldError, ModerationResult, Reason, RiskScores, Verdict
 from comment_guard.rules import KeyList, count_links, honeypot_filled, normalise_content
 from comment_guard.submission import CommentSubmission, clean_text, validate_submission
 from comment_guard.tokens import FormFields, FormSigner, TokenCheck, TokenStatus
@@ -159,13 +159,15 @@ class CommentGuard:
         moment = _aware(now or self.clock())
         check = validate_submission(self._standard_names(form), require_name_email=require_name_email)
         if check.submission is None:
-            fields = ", ".join(sorted({error.field for error in check.errors}))
-            reason = Reason("invalid_submission", "The submission is invalid; the commenter should fix it.", fields)
-            logger.debug("rejected an invalid submission (fields: %s)", fields)
-            return ModerationResult(
-                Decision.REJECT, None, (reason,), None, None, check.errors, enforced=not self.policy.log_only
+            return self._reject(check.errors)
+        try:
+            screened = screen(check.submission, self._key)
+        except ValueError:
+            # Validation lets a few non-text values through unchecked (bytes as an IP address);
+            # the privacy stage refuses them, and so must the guard, without raising.
+            return self._reject(
+                (FieldError("submission", "invalid_value", "The comment form data could not be read."),)
             )
-        screened = screen(check.submission, self._key)
         token = self._check_token(screened, moment)
         scores = self.model.score_one(screened.scoring_text, explain=True)
         signals = self._signals(screened, token, moment)
@@ -218,6 +220,12 @@ class CommentGuard:
         if self.feedback_log is not None:
             append_feedback(self.feedback_log, record)
         return record
+
+    def _reject(self, errors: tuple[FieldError, ...]) -> ModerationResult:
+        fields = ", ".join(sorted({error.field for error in errors}))
+        reason = Reason("invalid_submission", "The submission is invalid; the commenter should fix it.", fields)
+        logger.debug("rejected an invalid submission (fields: %s)", fields)
+        return ModerationResult(Decision.REJECT, None, (reason,), None, None, errors, enforced=not self.policy.log_only)
 
     def _standard_names(self, form: Any) -> Any:
         """Read the site's honeypot field as ``honeypot``, the name the submission knows."""
