@@ -16,6 +16,8 @@ BUILTIN_PARENTS = [
     (errors.InsecureKeyError, ValueError),
     (errors.PolicyError, ValueError),
     (errors.FormTokenError, ValueError),
+    (errors.FeedbackError, ValueError),
+    (errors.HistoryError, OSError),
     (errors.TrainingDataError, ValueError),
     (errors.InputFormatError, ValueError),
     (errors.ModelNotFoundError, FileNotFoundError),

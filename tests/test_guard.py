@@ -460,6 +460,16 @@ def test_feedback_record(make_guard, make_form, tmp_path, verdict, spam, misinfo
     assert (guard.history.approved_count(result.commenter) > 0) is trusted
 
 
+def test_feedback_on_anonymous_comment(make_guard, tmp_path):
+    """An anonymous comment can be approved: the record has no commenter and nobody becomes trusted."""
+    log = tmp_path / "feedback.jsonl"
+    guard = make_guard(feedback_log=log)
+    result = guard.moderate({"content": "Anonymous thanks."}, require_name_email=False)
+    record = guard.feedback(result, Verdict.APPROVE)
+    assert record.commenter is None
+    assert json.loads(log.read_text("ascii"))["commenter"] is None
+
+
 def test_feedback_without_log_writes_nothing(make_guard, make_form, tmp_path):
     """Without a feedback_log the record is returned and no file is written."""
     guard = make_guard()
