@@ -54,7 +54,7 @@ def moderate_on_dask(
     At most ``in_flight`` chunks are submitted ahead of what has been yielded, so memory stays
     bounded however long the export is.
     """
-    pending: deque[Future] = deque()
+    pending: deque[Future[list[Outcome]]] = deque()
     iterator = iter(items)
     while chunk := list(itertools.islice(iterator, chunk_size)):
         pending.append(client.submit(moderate_chunk, chunk, guard_factory, chunk_size, pure=False))
@@ -75,9 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     secret_key = os.environ.get("COMMENT_GUARD_SECRET_KEY", DEMO_SECRET_KEY)
     factory = functools.partial(CommentGuard.default, secret_key=secret_key)
     counts: Counter[str] = Counter()
+    # distributed's constructors are unannotated, hence the two ignores.
     with (
-        LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=":0") as cluster,
-        Client(cluster) as client,
+        LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=":0") as cluster,  # type: ignore[no-untyped-call]
+        Client(cluster) as client,  # type: ignore[no-untyped-call]
         args.output.open("w", encoding="utf-8") as stream,
     ):
         outcomes = moderate_on_dask(
