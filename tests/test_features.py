@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from comment_guard import features
@@ -304,10 +304,6 @@ def test_fold_text_keeps_all_cyrillic_words(text):
     assert folded.mixed_script_words == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an all-Cyrillic word touching ASCII punctuation counts as mixed-script and is folded",
-)
 @pytest.mark.parametrize(
     "text", ["Привет, мир", "Это хорошо!", "спасибо (очень)"], ids=["comma", "exclamation", "brackets"]
 )
@@ -318,7 +314,6 @@ def test_fold_text_keeps_all_cyrillic_words_beside_punctuation(text):
     assert folded.mixed_script_words == 0
 
 
-@pytest.mark.xfail(strict=True, reason="bug: _CONFUSABLES maps Cyrillic small ka to itself, not to Latin k")
 def test_fold_text_folds_cyrillic_small_ka():
     """Cyrillic small ka inside a Latin word folds to Latin k."""
     assert fold_text("\u043aetamine").text == "ketamine"
@@ -461,9 +456,6 @@ def test_fold_text_keeps_registered_domain_name():
     assert "cheap-pills" in fold_text("go to https://www.cheap-pills.ru/buy").text
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: marker words typed by the commenter are read as markers (authority-link spoofing)"
-)
 @pytest.mark.parametrize("word", ["xxauthority", "XXURL", "xxemail"], ids=["authority", "url", "email"])
 def test_marker_words_typed_in_text_are_not_markers(word):
     """A commenter who types a marker word does not get that marker's signal."""
@@ -556,9 +548,6 @@ def test_extract_signals_names_and_range(text):
         assert 0.0 <= value <= 1.0, (name, value)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: shouting divides upper-case characters by letters, and Ⅷ or Ⓐ are upper but not letters"
-)
 @pytest.mark.parametrize(
     "text", ["\u2167" * 30 + " abcdefghijkl", "\u24b6" * 30 + " abcdefghijkl"], ids=["roman-numeral", "circled"]
 )
@@ -607,8 +596,9 @@ def test_cue_triggers_sound_on_generated_texts(text):
     )
 )
 def test_generated_cue_match_fires_its_cue(pair):
-    """A string matching a cue pattern, between spaces, fires that cue."""
+    """A string matching a cue pattern, between spaces, fires that cue (typed marker words aside)."""
     name, match = pair
+    assume("xx" not in match.lower())  # a commenter typing a marker word is neutralised on purpose
     assert extract_signals(f"well {match} then")[name] > 0
 
 

@@ -157,7 +157,7 @@ def test_model_scores_the_scrubbed_text(make_guard, make_form):
 
 def test_untrained_risk_gives_no_reason(make_guard, make_form):
     """A model without a misinformation head scores None there and no reason mentions it."""
-    result = make_guard(StubModel(spam=0.9, misinformation=None)).moderate(make_form())
+    result = make_guard(StubModel(spam=0.95, misinformation=None)).moderate(make_form())
     assert result.scores is not None
     assert result.scores.misinformation is None
     assert codes(result) == ["spam_score"]

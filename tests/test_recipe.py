@@ -429,7 +429,6 @@ def test_multi_line_text_read_as_one_row(tmp_path):
     assert "First line\nsecond line, with a comma" in texts(data.train[SPAM])
 
 
-@pytest.mark.xfail(strict=True, reason="bug: _read_csv splits records at Unicode line separators (str.splitlines)")
 @pytest.mark.parametrize("separator", ["\u2028", "\x85", "\x0c"], ids=["line-separator", "next-line", "form-feed"])
 def test_unicode_line_separator_inside_text(tmp_path, separator):
     """A team text containing a Unicode line separator is read as one row with its own labels."""

@@ -169,7 +169,6 @@ def test_threshold_for_fpr_flags_nothing_at_zero_target():
     assert threshold_for_fpr([0.1, 0.7, 0.4], 0.0) > 0.7
 
 
-@pytest.mark.xfail(strict=True, reason="bug: negatives scored exactly 1.0 are flagged by the clamped threshold 1.0")
 def test_threshold_for_fpr_with_certain_negatives():
     """Negatives scored exactly 1.0 do not push the flagged share above the target."""
     scores = np.asarray([1.0, 1.0, 0.2, 0.1])

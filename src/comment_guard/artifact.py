@@ -153,7 +153,7 @@ def verify_files(directory: Path, manifest: Manifest) -> None:
     """Check every file's size and SHA-256 against the manifest; raise before anything is unpickled."""
     for name, entry in manifest.files.items():
         path = Path(directory) / name
-        if Path(name).name != name:
+        if Path(name).name != name or name in {"", ".", ".."}:
             raise ManifestError(f"Manifest file names must be plain names; found {name!r}.")
         if not path.is_file():
             raise ModelNotFoundError(f"Model file {path} listed in the manifest is missing.")
@@ -269,7 +269,7 @@ def save_model(
         }
         joblib.dump(payload, staging / MODEL_FILE, compress=3)
         for file_name, text in (extra_files or {}).items():
-            if Path(file_name).name != file_name or file_name in {MANIFEST, MODEL_FILE}:
+            if Path(file_name).name != file_name or file_name in {MANIFEST, MODEL_FILE, "", ".", ".."}:
                 raise ValueError(f"Extra file names must be plain and not reserved; got {file_name!r}.")
             (staging / file_name).write_text(text, encoding="utf-8")
         files = {

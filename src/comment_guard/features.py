@@ -21,7 +21,7 @@ _INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u20
 _CONFUSABLES = str.maketrans(
     # Cyrillic and Greek letters that look like Latin ones, folded only inside mixed-script words.
     "аАвВеЕёкКмМнНоОрРсСтТуУхХіІјЈѕЅԁɡһӏօαΑβΒεΕηΗιΙκΚμΜνΝοΟρΡτΤυΥχΧζΖ",
-    "aABBeEeкKmMHHoOpPcCTTyYxXiIjJsSdghloaABBeEnHiIkKmMvNoOpPtTuYxXzZ",
+    "aABBeEekKmMHHoOpPcCTTyYxXiIjJsSdghloaABBeEnHiIkKmMvNoOpPtTuYxXzZ",
 )
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i", "|": "l"}
@@ -29,7 +29,7 @@ _LEET = str.maketrans(
 _LEET_TOKEN = re.compile(r"[a-z0-9@$!|]*[a-z][a-z0-9@$!|]*")
 _UNIT = re.compile(r"^\d+(?:[.,]\d+)?(?:mg|mcg|ug|ml|kg|g|iu|lbs?|st|nd|rd|th|am|pm|k|x|s|h|hr|hrs|yo|yrs?|mins?)$")
 _SPACED = re.compile(r"(?<![\w])(?:(?:[^\W\d_] ){3,}|(?:[^\W\d_][.\-_*]){2,})[^\W\d_](?![\w])")
-_HTML_LINK = re.compile(r"<\s*a\s[^>]*href\s*=|\[url[=\]]", re.IGNORECASE)
+_HTML_LINK = re.compile(r"<\s*a\s[^<>]*href\s*=|\[url[=\]]", re.IGNORECASE)
 _URL = re.compile(
     r"(?:https?://|www\.)[^\s<>\"'\])]+"
     r"|\b[a-z0-9][a-z0-9\-]{1,62}(?:\.[a-z0-9\-]{1,62})*\.(?:com|net|org|info|biz|ru|xyz|top|shop|site|online|store|"
@@ -45,6 +45,8 @@ _PERCENT = re.compile(r"\b(\d{1,3})(?:\.\d+)?\s?%")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
 _WORD = re.compile(r"[^\W\d_]+")
 _DIGIT = re.compile(r"\d")
+# A commenter typing "xxauthority" must not fake a marker word: the "xx" prefix is dropped.
+_TYPED_MARKER = re.compile(r"\bxx(?=[a-z])", re.IGNORECASE)
 _URL_TRIGGER = re.compile(r"\w\.[^\W\d_]|://")
 _NEGATION = re.compile(
     r"\b(not|no|never|cannot|can'?t|won'?t|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t|weren'?t|"
@@ -419,8 +421,9 @@ def _is_latin(char: str) -> bool:
 
 
 def _fold_mixed_script(word: str) -> str:
-    latin = sum(1 for char in word if char.isascii())
-    if latin == 0 or latin == len(word):
+    letters = [char for char in word if char.isalpha()]
+    ascii_letters = sum(1 for char in letters if char.isascii())
+    if ascii_letters == 0 or ascii_letters == len(letters):
         return word
     return word.translate(_CONFUSABLES)
 
@@ -484,6 +487,8 @@ def fold_text(text: str) -> FoldedText:
         return re.sub(r"[ .\-_*]", "", match.group(0))
 
     text = _SPACED.sub(_join, text)
+    if "xx" in text or "XX" in text or "Xx" in text or "xX" in text:
+        text = _TYPED_MARKER.sub(lambda match: match.group(0)[2:], text)
     # Each pass runs only when its trigger characters occur: most comments skip most passes.
     if "<" in text or "[" in text:
         text = _HTML_LINK.sub(" xxhtmllink ", text)
@@ -530,7 +535,7 @@ def extract_signals(text: str, folded: FoldedText | None = None) -> dict[str, fl
     folded = folded if folded is not None else fold_text(text)
     words = folded.text.split()
     letters = sum(map(str.isalpha, text))
-    upper = sum(map(str.isupper, text))
+    upper = min(sum(map(str.isupper, text)), letters)  # some upper-case characters are not letters (Ⅷ, Ⓐ)
     if folded.text.isascii():
         folded_letters = non_latin = 0
     else:

@@ -74,6 +74,8 @@ def _error(code: str, message: str) -> PydanticCustomError:
 
 def _optional_text(value: Any) -> Any:
     """Treat an empty or blank form value as absent, and numbers as their text."""
+    if isinstance(value, bytes | bytearray):
+        value = bytes(value).decode("utf-8", "replace")
     if isinstance(value, bool):
         return value
     if isinstance(value, int):

@@ -12,6 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from comment_guard.model import RiskHead, RiskModel, fold_texts, signal_matrix
+from comment_guard.results import MISINFORMATION
 from comment_guard.training.examples import Example
 
 
@@ -19,11 +20,13 @@ from comment_guard.training.examples import Example
 class FitOptions:
     """Hyper-parameters of the training recipe; the defaults are the shipped model's.
 
-    ``c`` is the inverse L2 regularisation strength of each logistic head; ``folds`` the
-    number of folds whose out-of-fold decision values fit the Platt calibration.
+    ``c_spam`` and ``c_misinformation`` are the inverse L2 regularisation strengths of the
+    two logistic heads; ``folds`` the number of folds whose out-of-fold decision values fit
+    the Platt calibration.
     """
 
-    c: float = 4.0
+    c_spam: float = 4.0
+    c_misinformation: float = 16.0
     min_df: int = 2
     max_features: int = 100_000
     ngram_max: int = 2
@@ -54,8 +57,9 @@ def make_vectorizer(options: FitOptions) -> TfidfVectorizer:
     )
 
 
-def _classifier(options: FitOptions) -> LogisticRegression:
-    return LogisticRegression(C=options.c, solver="liblinear", max_iter=5_000, random_state=options.seed)
+def _classifier(options: FitOptions, risk: str) -> LogisticRegression:
+    c = options.c_misinformation if risk == MISINFORMATION else options.c_spam
+    return LogisticRegression(C=c, solver="liblinear", max_iter=5_000, random_state=options.seed)
 
 
 def _platt(decision: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
@@ -92,12 +96,12 @@ def fit_model(
         decision = np.zeros(len(rows), dtype=np.float64)
         splitter = StratifiedKFold(n_splits=options.folds, shuffle=True, random_state=options.seed)
         for train_index, test_index in splitter.split(features, labels):
-            fold_model = _classifier(options).fit(
+            fold_model = _classifier(options, risk).fit(
                 features[train_index], labels[train_index], sample_weight=weights[train_index]
             )
             decision[test_index] = fold_model.decision_function(features[test_index])
         slope, intercept = _platt(decision, labels, weights)
-        classifier = _classifier(options).fit(features, labels, sample_weight=weights)
+        classifier = _classifier(options, risk).fit(features, labels, sample_weight=weights)
         heads[risk] = RiskHead(classifier, slope, intercept)
         out_of_fold = 1.0 / (1.0 + np.exp(-(slope * decision + intercept)))
         fitted[risk] = FittedRisk(labels, out_of_fold, weights)

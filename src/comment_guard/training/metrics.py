@@ -106,7 +106,8 @@ def ranking(labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.nda
 def threshold_for_fpr(negative_scores: Sequence[float] | np.ndarray, target_fpr: float) -> float:
     """The lowest threshold that flags at most ``target_fpr`` of ``negative_scores``.
 
-    ``target_fpr`` is a fraction in [0, 1). Returns a value in (0, 1]; with no negatives, 0.5.
+    ``target_fpr`` is a fraction in [0, 1). Returns a value in (0, 1], or just above 1 when
+    too many negatives score exactly 1.0 (nothing can then be flagged); with no negatives, 0.5.
     """
     scores = np.sort(np.asarray(negative_scores, dtype=np.float64))
     if scores.size == 0:
@@ -115,4 +116,4 @@ def threshold_for_fpr(negative_scores: Sequence[float] | np.ndarray, target_fpr:
     if allowed >= scores.size:
         return float(scores[0])
     cut = scores[scores.size - allowed - 1]
-    return float(min(1.0, np.nextafter(cut, np.inf)))
+    return float(np.nextafter(cut, np.inf))
