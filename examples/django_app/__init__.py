@@ -1,0 +1,1 @@
+"""The Django example: see app.py."""

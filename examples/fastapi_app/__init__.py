@@ -1,0 +1,1 @@
+"""The FastAPI example: see app.py."""
