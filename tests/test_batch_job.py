@@ -268,3 +268,20 @@ def test_resume_without_a_checkpoint_starts_afresh(tmp_path):
     """``resume`` with nothing to resume runs the whole export."""
     summary = run_export(_job(tmp_path), guard_factory=make_guard, resume=True)
     assert summary.records == summary.moderated_now == 52
+
+
+def test_an_unreadable_checkpoint_is_refused(tmp_path):
+    """A corrupt checkpoint file raises ResumeError telling the user to delete it."""
+    job = _job(tmp_path)
+    checkpoint_path(job.output).write_text("{not json")
+    with pytest.raises(ResumeError, match="cannot be read"):
+        run_export(job, guard_factory=make_guard, resume=True)
+
+
+def test_a_partial_file_shorter_than_its_checkpoint_is_refused(tmp_path):
+    """If a partial file lost data the checkpoint counts on, the run refuses to resume."""
+    job = _job(tmp_path, chunk_size=5, checkpoint_every=5)
+    _crash(job, limit=12)
+    partial_path(job.output).write_bytes(b"")
+    with pytest.raises(ResumeError, match="shorter than its checkpoint"):
+        run_export(job, guard_factory=make_guard, resume=True)

@@ -158,3 +158,11 @@ def test_every_item_gives_exactly_one_outcome(kinds, chunk_size):
     outcomes = list(moderate_many(items, guard_factory=make_guard, chunk_size=chunk_size))
     assert [o.position for o in outcomes] == [i.position for i in items]
     assert sum(isinstance(o, RecordError) for o in outcomes) == kinds.count("error")
+
+
+def test_an_invalid_date_is_rejected_by_the_guard():
+    """A record whose date cannot be read is rejected with an invalid_date field error."""
+    (outcome,) = moderate_many([_record(1, submitted_at="the day before yesterday")], guard_factory=make_guard)
+    assert isinstance(outcome, Moderated)
+    assert outcome.result.decision is Decision.REJECT
+    assert [(e.field, e.code) for e in outcome.result.errors] == [("submitted_at", "invalid_date")]

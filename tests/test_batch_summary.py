@@ -89,3 +89,11 @@ def test_progress_bar_draws_only_on_a_terminal(stream, drawn):
     if drawn:
         assert "\r[############............]  50%  3 records" in output
         assert output.endswith("\n")
+
+
+def test_to_dict_is_json_ready():
+    """The summary as a mapping holds every count and the rounded throughput."""
+    data = _tally().summary(seconds=0.5).to_dict()
+    assert data["records"] == 5
+    assert data["errors_by_code"] == {"bad_encoding": 1}
+    assert data["records_per_second"] == 10.0

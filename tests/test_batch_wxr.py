@@ -236,3 +236,28 @@ def test_memory_does_not_grow_with_the_export(tmp_path):
     assert large.stat().st_size > 7 * small.stat().st_size
     small_peak, large_peak = _peak_while_reading(small), _peak_while_reading(large)
     assert large_peak < 1.5 * small_peak + 256 * 1024, (small_peak, large_peak)
+
+
+def test_reader_reports_how_far_it_has_read(tmp_path):
+    """``fraction_read`` is 0 before reading and 1 once the whole export has been read."""
+    reader = ExportReader(SAMPLE)
+    assert reader.fraction_read == 0.0
+    iterator = iter(reader)
+    next(iterator)
+    assert 0.0 < reader.fraction_read <= 1.0
+    for _ in iterator:
+        pass
+    assert reader.fraction_read == 0.0  # the file is closed once iteration ends
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [(lambda p: p.mkdir(), "is a directory"), (lambda p: None, "does not exist")],
+    ids=["directory", "missing"],
+)
+def test_unopenable_exports_are_clear_errors(tmp_path, make, match):
+    """A directory or a missing path given as the export raises InputFormatError."""
+    path = tmp_path / "export.xml"
+    make(path)
+    with pytest.raises(InputFormatError, match=match):
+        list(ExportReader(path))

@@ -307,3 +307,11 @@ def test_command_groups_can_be_extended():
 
     parser = cli.build_parser([*cli.COMMAND_GROUPS, register_hello])
     assert parser.parse_args(["hello"]).handler(None) == 0
+
+
+def test_unwritable_output_is_one_line(capsys, tmp_path):
+    """An output in a directory that does not exist exits 2 with the system's reason and the path."""
+    code, _, err = _run(capsys, "moderate", str(SAMPLE), "-o", str(tmp_path / "missing" / "out.jsonl"))
+    assert code == cli.EXIT_USAGE
+    assert err.strip().splitlines()[-1].startswith("comment-guard: error: No such file or directory")
+    assert "Traceback" not in err
