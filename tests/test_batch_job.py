@@ -285,3 +285,22 @@ def test_a_partial_file_shorter_than_its_checkpoint_is_refused(tmp_path):
     partial_path(job.output).write_bytes(b"")
     with pytest.raises(ResumeError, match="shorter than its checkpoint"):
         run_export(job, guard_factory=make_guard, resume=True)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaa">]><rss><channel>&a;</channel></rss>',
+        b"author,content\nAnn,hi\n",
+    ],
+    ids=["entity-bomb", "csv-named-xml"],
+)
+def test_an_unreadable_export_fails_before_writing_anything(tmp_path, content):
+    """An export refused as a whole raises InputFormatError and leaves no file behind."""
+    from comment_guard.errors import InputFormatError
+
+    export = tmp_path / "in.xml"
+    export.write_bytes(content)
+    with pytest.raises(InputFormatError):
+        run_export(_job(tmp_path, export=export), guard_factory=make_guard)
+    assert [p.name for p in tmp_path.iterdir()] == ["in.xml"]

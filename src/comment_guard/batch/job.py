@@ -12,7 +12,7 @@ import io
 import itertools
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -26,8 +26,8 @@ from comment_guard.batch.checkpoint import (
 )
 from comment_guard.batch.progress import ProgressBar
 from comment_guard.batch.readers import CsvOptions, ExportFormat, ExportReader, open_export
-from comment_guard.batch.records import RecordError
-from comment_guard.batch.run import DEFAULT_CHUNK_SIZE, GuardFactory, moderate_many
+from comment_guard.batch.records import Item, RecordError
+from comment_guard.batch.run import DEFAULT_CHUNK_SIZE, GuardFactory, Outcome, moderate_many
 from comment_guard.batch.summary import BatchSummary, Tally
 from comment_guard.batch.writers import JsonLinesWriter, ResultFormat, error_row, result_row, result_writer
 
@@ -97,53 +97,82 @@ def run_export(
     reader = ExportReader(job.export, export_format=job.export_format, csv_options=job.csv_options)
     with open_export(job.export) as stream:
         export = export_fingerprint(stream)
-    settings = job.run_settings(reader)
     state_path = checkpoint_path(job.output)
-    state = _starting_state(state_path, export, settings, resume=resume)
+    state = _starting_state(state_path, export, job.run_settings(reader), resume=resume)
+    items = _peeked(itertools.islice(reader, state.records_done, None))
     state.save(state_path)
     tally = Tally(state.tally)
+    outcomes = moderate_many(
+        items,
+        guard_factory=guard_factory,
+        jobs=job.jobs,
+        chunk_size=job.chunk_size,
+        require_name_email=job.require_name_email,
+    )
     bar = ProgressBar(lambda: reader.fraction_read, enabled=progress)
-    with (
-        _open_partial(job.output, state.results_bytes) as results_file,
-        _open_partial(job.errors, state.errors_bytes) as errors_file,
-    ):
-        results = result_writer(
-            results_file,
-            result_format_for(job.output),
-            include_private=job.include_private,
-            new_file=state.results_bytes == 0,
-        )
-        errors = JsonLinesWriter(errors_file)
-        outcomes = moderate_many(
-            itertools.islice(reader, state.records_done, None),
-            guard_factory=guard_factory,
-            jobs=job.jobs,
-            chunk_size=job.chunk_size,
-            require_name_email=job.require_name_email,
-        )
-        since_saved, saved_at = 0, time.perf_counter()
-        for outcome in outcomes:
-            if isinstance(outcome, RecordError):
-                errors.write(error_row(outcome))
-            else:
-                results.write(result_row(outcome, include_private=job.include_private))
-            tally.add(outcome)
-            bar.advance()
-            since_saved += 1
-            # Only at chunk boundaries: a resumed run then chunks (and so moderates) as an uninterrupted one.
-            at_boundary = tally.records % job.chunk_size == 0
-            if at_boundary and (
-                since_saved >= job.checkpoint_every or time.perf_counter() - saved_at > _CHECKPOINT_SECONDS
-            ):
-                _save(state, tally, results_file, errors_file, state_path)
-                since_saved, saved_at = 0, time.perf_counter()
-        _sync(results_file)
-        _sync(errors_file)
-    bar.close()
+    try:
+        with (
+            _open_partial(job.output, state.results_bytes) as results_file,
+            _open_partial(job.errors, state.errors_bytes) as errors_file,
+        ):
+            sink = _Sink(job, state, state_path, results_file, errors_file)
+            for outcome in outcomes:
+                sink.write(outcome, tally)
+                bar.advance()
+            _sync(results_file)
+            _sync(errors_file)
+    finally:
+        bar.close()
     partial_path(job.output).replace(job.output)
     partial_path(job.errors).replace(job.errors)
     state_path.unlink()
     return tally.summary(time.perf_counter() - started)
+
+
+class _Sink:
+    """Writes outcomes to the partial files and saves a checkpoint now and then."""
+
+    def __init__(
+        self, job: ExportJob, state: Checkpoint, path: Path, results: io.TextIOWrapper, errors: io.TextIOWrapper
+    ) -> None:
+        self.job, self.state, self.path = job, state, path
+        self.results_file, self.errors_file = results, errors
+        self.results = result_writer(
+            results,
+            result_format_for(job.output),
+            include_private=job.include_private,
+            new_file=not state.results_bytes,
+        )
+        self.errors = JsonLinesWriter(errors)
+        self.since_saved, self.saved_at = 0, time.perf_counter()
+
+    def write(self, outcome: Outcome, tally: Tally) -> None:
+        """Write one outcome, count it, and checkpoint if one is due."""
+        if isinstance(outcome, RecordError):
+            self.errors.write(error_row(outcome))
+        else:
+            self.results.write(result_row(outcome, include_private=self.job.include_private))
+        tally.add(outcome)
+        self.since_saved += 1
+        # Only at chunk boundaries: a resumed run then chunks (and so moderates) as an uninterrupted one.
+        if tally.records % self.job.chunk_size == 0 and (
+            self.since_saved >= self.job.checkpoint_every or time.perf_counter() - self.saved_at > _CHECKPOINT_SECONDS
+        ):
+            Checkpoint(
+                export=self.state.export,
+                settings=self.state.settings,
+                records_done=tally.records,
+                results_bytes=_sync(self.results_file),
+                errors_bytes=_sync(self.errors_file),
+                tally=tally.snapshot(),
+            ).save(self.path)
+            self.since_saved, self.saved_at = 0, time.perf_counter()
+
+
+def _peeked(items: Iterator[Item]) -> Iterator[Item]:
+    """Read the first item now, so an export that cannot be read at all fails before any file is written."""
+    first = next(items, None)
+    return items if first is None else itertools.chain([first], items)
 
 
 def _starting_state(path: Path, export: dict[str, Any], settings: dict[str, Any], *, resume: bool) -> Checkpoint:
@@ -176,14 +205,3 @@ def _sync(stream: io.TextIOWrapper) -> int:
     stream.flush()
     os.fsync(stream.fileno())
     return os.fstat(stream.fileno()).st_size
-
-
-def _save(state: Checkpoint, tally: Tally, results: io.TextIOWrapper, errors: io.TextIOWrapper, path: Path) -> None:
-    Checkpoint(
-        export=state.export,
-        settings=state.settings,
-        records_done=tally.records,
-        results_bytes=_sync(results),
-        errors_bytes=_sync(errors),
-        tally=tally.snapshot(),
-    ).save(path)
