@@ -172,9 +172,10 @@ def test_check_reads_standard_input(capsys, monkeypatch):
     ("email", "noted"), [((), False), (("--email", "ann@example.com"), True)], ids=["no-email", "email"]
 )
 def test_check_mentions_a_throwaway_key_only_when_a_digest_is_shown(capsys, email, noted):
-    """Without a key, ``check`` warns about digests only when an email makes one."""
-    _, _, err = _run(capsys, "check", "Hello", *email)
-    assert ("throwaway" in err or "valid for this run only" in err) is noted
+    """Without a key, ``check`` warns about digests only when an email makes one, and shows the digest."""
+    _, out, err = _run(capsys, "check", "Hello", *email)
+    assert ("valid for this run only" in err) is noted
+    assert ("Commenter digest: " in out) is noted
 
 
 def test_moderate_sample_export(capsys, tmp_path, monkeypatch):

@@ -176,6 +176,8 @@ def render_result(result: ModerationResult) -> str:
             if value is not None
         ]
         lines.append("Scores:   " + ", ".join(scores))
+    if result.commenter:
+        lines.append(f"Commenter digest: {result.commenter}")
     if result.errors:
         lines.append("Problems:")
         lines += [f"  - {error.field}: {error.message}" for error in result.errors]
