@@ -82,20 +82,24 @@ class ExportReader:
         self.csv_options = csv_options or CsvOptions()
         self._stream: IO[bytes] | None = None
         self._size = 0
+        self._finished = False
 
     @property
     def fraction_read(self) -> float:
         """How much of the file the current iteration has read, from 0 to 1."""
         stream = self._stream
-        if stream is None or stream.closed or self._size == 0:
+        if stream is None or self._size == 0:
             return 0.0
+        if stream.closed:
+            return 1.0 if self._finished else 0.0
         return min(1.0, stream.tell() / self._size)
 
     def __iter__(self) -> Iterator[Item]:
         with open_export(self.path) as stream:
-            self._stream = stream
+            self._stream, self._finished = stream, False
             self._size = os.fstat(stream.fileno()).st_size
             yield from self._read(stream)
+            self._finished = True
 
     def _read(self, stream: IO[bytes]) -> Iterator[Item]:
         name = self.path.name
