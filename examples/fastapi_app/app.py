@@ -48,12 +48,23 @@ from examples.blog_common import (
 )
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+BEARER = HTTPBearer(auto_error=False, description="The admin token.")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+
+
+def _write_only_email(schema: dict[str, Any]) -> None:
+    """Describe ``email`` as OpenAPI's write-only email string (pydantic calls a secret a password)."""
+    schema.pop("anyOf", None)
+    schema.update(
+        anyOf=[{"type": "string", "format": "email"}, {"type": "null"}],
+        writeOnly=True,
+        description="The commenter's email address: required, never published, never returned.",
+    )
 
 
 class CommentIn(BaseModel):
@@ -63,7 +74,7 @@ class CommentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     author: str | None = Field(default=None, examples=["Ann Example"])
-    email: SecretStr | None = Field(default=None, json_schema_extra={"format": "email"})
+    email: SecretStr | None = Field(default=None, json_schema_extra=_write_only_email)
     url: str | None = None
     content: str | None = Field(default=None, examples=["How long did the benefit last in the trial?"])
     form_token: str | None = None
@@ -128,7 +139,6 @@ def create_app(settings: Settings | None = None, *, guard: CommentGuard | None =
     site_guard = guard or build_guard(settings)
     store = CommentStore(settings.database)
     keys = SiteKeys(settings)
-    bearer = HTTPBearer(auto_error=False, description="The admin token.")
     app = FastAPI(title="comment_guard example blog", summary="Moderated comments on a health blog.")
 
     def find_article(slug: str) -> Article:
@@ -163,7 +173,7 @@ def create_app(settings: Settings | None = None, *, guard: CommentGuard | None =
             submitted_at=site_guard.clock(),
         )
 
-    def require_moderator(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
+    def require_moderator(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> None:
         if credentials is None or not keys.check_admin_token(credentials.credentials):
             raise HTTPException(401, "The admin token is missing or wrong.", headers={"WWW-Authenticate": "Bearer"})
 

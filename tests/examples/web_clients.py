@@ -100,20 +100,20 @@ class DjangoClient:
 
     _test_environment: ClassVar[list[bool]] = []
 
-    def __init__(self) -> None:
+    def __init__(self, *, enforce_csrf_checks: bool = False) -> None:
         from django.test import Client
         from django.test.utils import setup_test_environment
 
         if not self._test_environment:  # once per process: lets the client's "testserver" host in
             setup_test_environment()
             self._test_environment.append(True)
-        self._client = Client()
+        self.client = Client(enforce_csrf_checks=enforce_csrf_checks)
 
     def get(self, path: str) -> Page:
-        return self._page(self._client.get(path))
+        return self._page(self.client.get(path))
 
     def post(self, path: str, data: Mapping[str, str]) -> Page:
-        return self._page(self._client.post(path, data=dict(data)))
+        return self._page(self.client.post(path, data=dict(data)))
 
     @staticmethod
     def _page(response: Any) -> Page:
