@@ -288,6 +288,7 @@ def save_model(
             probes=probe_scores(model),
         )
         (staging / MANIFEST).write_text(json.dumps(manifest.model_dump(), indent=2, sort_keys=True) + "\n")
+        staging.chmod(0o755)  # mkdtemp makes it private; a model directory is read by other users too
         _replace_directory(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -26,7 +26,8 @@ _CONFUSABLES = str.maketrans(
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i", "|": "l"}
 )
-_LEET_TOKEN = re.compile(r"[a-z0-9@$!|]*[a-z][a-z0-9@$!|]*")
+# Only tokens with a digit or symbol between two letters can be leetspeak.
+_LEET_TOKEN = re.compile(r"[a-z0-9@$!|]*[a-z][013457@$!|][a-z][a-z0-9@$!|]*")
 _UNIT = re.compile(r"^\d+(?:[.,]\d+)?(?:mg|mcg|ug|ml|kg|g|iu|lbs?|st|nd|rd|th|am|pm|k|x|s|h|hr|hrs|yo|yrs?|mins?)$")
 _SPACED = re.compile(r"(?<![\w])(?:(?:[^\W\d_] ){3,}|(?:[^\W\d_][.\-_*]){2,})[^\W\d_](?![\w])")
 _HTML_LINK = re.compile(r"<\s*a\s[^<>]*href\s*=|\[url[=\]]", re.IGNORECASE)
@@ -339,6 +340,10 @@ CUE_TRIGGERS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+_TRIGGER_PATTERNS = {
+    name: re.compile("|".join(re.escape(trigger) for trigger in triggers)) for name, triggers in CUE_TRIGGERS.items()
+}
+
 SIGNAL_NAMES: tuple[str, ...] = (
     "links",
     "html_links",
@@ -565,6 +570,6 @@ def extract_signals(text: str, folded: FoldedText | None = None) -> dict[str, fl
     }
     cue_text = folded.cue_text
     for name, pattern in _CUES.items():
-        triggered = any(trigger in cue_text for trigger in CUE_TRIGGERS[name])
+        triggered = _TRIGGER_PATTERNS[name].search(cue_text) is not None
         signals[name] = _bounded(len(pattern.findall(cue_text)), 2) if triggered else 0.0
     return signals

@@ -74,7 +74,7 @@ class RiskHead:
 
 @dataclass(frozen=True, slots=True)
 class _CompiledHead:
-    term_weights: dict[int, float]
+    term_weights: list[float]
     signal_weights: tuple[float, ...]
     bias: float
     slope: float
@@ -116,9 +116,8 @@ class RiskModel:
             raise ValueError(
                 f"Expected {n_terms + len(SIGNAL_NAMES)} coefficients (terms + signals); got {coef.shape[0]}."
             )
-        nonzero = np.flatnonzero(coef[:n_terms])
         return _CompiledHead(
-            term_weights={int(i): float(coef[i]) for i in nonzero},
+            term_weights=coef[:n_terms].tolist(),
             signal_weights=tuple(float(value) for value in coef[n_terms:]),
             bias=float(np.asarray(head.classifier.intercept_).ravel()[0]),
             slope=head.slope,
@@ -141,23 +140,26 @@ class RiskModel:
         folded = fold_text(text)
         signals = extract_signals(text, folded)
         signal_values = [signals[name] for name in SIGNAL_NAMES]
-        counts = Counter(self._analyze(folded.text))
-        tfidf: dict[int, float] = {}
-        for term, count in counts.items():
-            index = self._index.get(term)
+        index_of, idf = self._index.get, self._idf
+        entries: list[tuple[int, float]] = []
+        squares = 0.0
+        for term, count in Counter(self._analyze(folded.text)).items():
+            index = index_of(term)
             if index is not None:
-                tfidf[index] = (1.0 + math.log(count)) * self._idf[index]
-        norm = math.sqrt(sum(value * value for value in tfidf.values())) or 1.0
+                value = (1.0 + math.log(count)) * idf[index]  # sublinear tf times idf, as TfidfVectorizer
+                squares += value * value
+                entries.append((index, value))
+        norm = math.sqrt(squares) or 1.0
         probabilities: dict[str, float | None] = {SPAM: None, MISINFORMATION: None}
         explanations: dict[str, tuple[Contribution, ...]] = {}
         for risk, head in self._compiled.items():
-            term_parts = {
-                i: value / norm * head.term_weights[i] for i, value in tfidf.items() if i in head.term_weights
-            }
+            weights = head.term_weights
+            term_sum = sum(value * weights[index] for index, value in entries) / norm
             signal_parts = [value * weight for value, weight in zip(signal_values, head.signal_weights, strict=True)]
-            decision = head.bias + sum(term_parts.values()) + sum(signal_parts)
+            decision = head.bias + term_sum + sum(signal_parts)
             probabilities[risk] = _sigmoid(head.slope * decision + head.intercept)
             if explain:
+                term_parts = {index: value / norm * weights[index] for index, value in entries}
                 explanations[risk] = self._explain(term_parts, signal_parts, head.slope)
         return RiskScores(probabilities[SPAM], probabilities[MISINFORMATION], explanations)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from comment_guard.artifact import default_model_path, save_model
 from comment_guard.results import RISKS
-from comment_guard.training.evaluation import HOLDOUT_TOPICS, Thresholds, evaluate_recipe
+from comment_guard.training.evaluation import HOLDOUT_TOPICS, EvaluationReport, Thresholds, evaluate_recipe
 from comment_guard.training.examples import fingerprint
 from comment_guard.training.fit import FitOptions, fit_model
 from comment_guard.training.recipe import SOURCE_SHARES, build_default_recipe
@@ -30,14 +30,18 @@ def default_thresholds() -> Thresholds:
     return Thresholds(spam=policy.spam_hold, misinformation=policy.misinformation_hold)
 
 
-def build(data_dir: Path, corpus_dir: Path, out: Path, *, command: str) -> None:
-    """Fit, evaluate and save the default model to ``out``."""
+def build(data_dir: Path, corpus_dir: Path, out: Path, *, command: str, evaluate: bool = True) -> None:
+    """Fit, evaluate (unless ``evaluate`` is false) and save the default model to ``out``."""
     options = FitOptions()
     started = time.perf_counter()
     data = build_default_recipe(data_dir, corpus_dir)
     model, _ = fit_model(data.train, options=options)
     fit_seconds = time.perf_counter() - started
-    report = evaluate_recipe(data_dir, corpus_dir, thresholds=default_thresholds(), options=options)
+    report = (
+        evaluate_recipe(data_dir, corpus_dir, thresholds=default_thresholds(), options=options)
+        if evaluate
+        else EvaluationReport(default_thresholds())
+    )
     examples = {
         risk: {
             "positive": sum(e.label for e in data.train[risk]),
@@ -108,9 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True, help="the shared/data folder")
     parser.add_argument("--corpus", type=Path, default=CORPUS_DIR, help="the team corpus folder")
     parser.add_argument("--out", type=Path, default=default_model_path(), help="model directory to write")
+    parser.add_argument("--skip-evaluation", action="store_true", help="fit and save only (no model card figures)")
     args = parser.parse_args(argv)
     command = "python -m comment_guard.training.default " + " ".join(argv if argv is not None else sys.argv[1:])
-    build(args.data, args.corpus, args.out, command=command.strip())
+    build(args.data, args.corpus, args.out, command=command.strip(), evaluate=not args.skip_evaluation)
     return 0
 
 
