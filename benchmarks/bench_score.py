@@ -52,8 +52,9 @@ def main() -> int:
     args = parser.parse_args()
     trusted = args.trust or args.model == default_model_path()
 
-    tracemalloc.start()
     load_seconds = _median_seconds(lambda: load_model(args.model, trusted=trusted), args.repeats)
+    tracemalloc.start()  # measured apart: tracing slows the allocation-heavy unpickling several times
+    load_model(args.model, trusted=trusted)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     model: RiskModel = load_model(args.model, trusted=trusted)

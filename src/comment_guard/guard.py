@@ -127,7 +127,7 @@ class CommentGuard:
         """The hidden fields (signed token, honeypot name) to render into the form of ``post_id``."""
         return self._signer.issue(post_id, now=now or self.clock())
 
-    def score(self, texts: Iterable[str], *, explain: bool = False) -> list[RiskScores]:
+    def score(self, texts: Iterable[str], *, explain: bool = True) -> list[RiskScores]:
         """Score texts alone (no rules, no history): probabilities in [0, 1] per risk.
 
         Texts are cleaned and scrubbed of contact data exactly as :meth:`moderate` does, so
