@@ -187,7 +187,9 @@ def comment_data(
     """The mapping to give ``guard.moderate()``: the form's own fields plus what the server knows.
 
     Only the comment form's fields are read from the request, so a bot cannot choose the
-    ``ip`` or ``post_id`` the guard sees; an unparsable client address is left out.
+    ``ip`` or ``post_id`` the guard sees; an unparsable client address is left out. Behind a
+    reverse proxy, configure the framework to trust its forwarded address (Werkzeug's
+    ``ProxyFix``, uvicorn's ``--proxy-headers``), or every visitor shares the proxy's IP.
     """
     data: dict[str, Any] = {}
     getlist = getattr(form, "getlist", None)
@@ -313,12 +315,15 @@ class CommentStore:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        self._has_schema = False
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         with closing(sqlite3.connect(self.path, timeout=5.0)) as connection:
             connection.row_factory = sqlite3.Row
-            connection.executescript(_SCHEMA)
+            if not self._has_schema:  # two threads may both run it: CREATE ... IF NOT EXISTS is idempotent
+                connection.executescript(_SCHEMA)
+                self._has_schema = True
             with connection:  # one transaction: committed, or rolled back on error
                 yield connection
 

@@ -327,8 +327,9 @@ def main() -> None:
 
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
+    app = create_app()
     print(f"Serving http://{host}:{port}/ (moderation queue: /moderation, API: /docs)")
-    uvicorn.run(create_app(), host=host, port=port)
+    uvicorn.run(app, host=host, port=port)
 
 
 if __name__ == "__main__":

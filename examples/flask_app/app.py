@@ -177,8 +177,9 @@ def main() -> None:
     """Serve the example with Flask's development server."""
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
+    app = create_app()
     print(f"Serving http://{host}:{port}/ (moderation queue: http://{host}:{port}/moderation)")
-    create_app().run(host=host, port=port)
+    app.run(host=host, port=port)
 
 
 if __name__ == "__main__":
