@@ -17,6 +17,9 @@ from examples.flask_app.app import create_app
 from web_clients import ADMIN_TOKEN, EMAIL, SPAM, VALID
 from werkzeug.serving import make_server
 
+#: Deselected by default (no browser on a fresh machine); CI runs them after .ci/browser.sh: pytest -m browser
+pytestmark = pytest.mark.browser
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CHROMIUM_FLAGS = (
