@@ -772,7 +772,13 @@ def fake_artifact(monkeypatch):
         calls.append(("path", path, trusted))
         return StubModel()
 
-    module.__dict__.update(load_default_model=load_default_model, load_model=load_model)
+    def load_model_with_manifest(path: Any, *, trusted: bool = False) -> tuple[StubModel, Any]:
+        calls.append(("path", path, trusted))
+        return StubModel(), types.SimpleNamespace(metrics={})
+
+    module.__dict__.update(
+        load_default_model=load_default_model, load_model=load_model, load_model_with_manifest=load_model_with_manifest
+    )
     monkeypatch.setitem(sys.modules, "comment_guard.artifact", module)
     return calls
 

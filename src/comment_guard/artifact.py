@@ -206,6 +206,13 @@ def load_model(directory: str | os.PathLike[str], *, trusted: bool = False) -> R
     ``trusted`` must be ``True`` for any directory other than the packaged default model:
     loading unpickles code-bearing objects, so only load directories you produced.
     """
+    return load_model_with_manifest(directory, trusted=trusted)[0]
+
+
+def load_model_with_manifest(
+    directory: str | os.PathLike[str], *, trusted: bool = False
+) -> tuple[RiskModel, Manifest]:
+    """Load a model directory as :func:`load_model` does; also return the manifest it verified."""
     path = Path(directory)
     if not trusted and not _is_default(path):
         raise UntrustedModelError(
@@ -216,7 +223,7 @@ def load_model(directory: str | os.PathLike[str], *, trusted: bool = False) -> R
     verify_files(path, manifest)
     model = _build(joblib.load(path / MODEL_FILE), manifest, path)
     check_probes(model, manifest)
-    return model
+    return model, manifest
 
 
 @functools.lru_cache(maxsize=1)

@@ -11,7 +11,9 @@ the model and policy are read-only and the histories lock.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
@@ -22,7 +24,7 @@ from comment_guard.errors import FeedbackError
 from comment_guard.history import CommenterHistory, FeedbackRecord, InMemoryHistory, append_feedback
 from comment_guard.policy import Policy, Signals
 from comment_guard.privacy import IdentityKey, ScreenedComment, screen, scrub_contacts
-from comment_guard.results import Decision, FieldError, ModerationResult, Reason, RiskScores, Verdict
+from comment_guard.results import RISKS, Decision, FieldError, ModerationResult, Reason, RiskScores, Verdict
 from comment_guard.rules import KeyList, count_links, honeypot_filled, normalise_content
 from comment_guard.submission import CommentSubmission, clean_text, validate_submission
 from comment_guard.tokens import FormFields, FormSigner, TokenCheck, TokenStatus
@@ -116,11 +118,17 @@ class CommentGuard:
         feedback_log: str | os.PathLike[str] | None = None,
     ) -> CommentGuard:
         """A guard with the model directory at ``path``; ``trust=True`` is required for a model
-        outside the installed package (a model file can run code when loaded)."""
-        from comment_guard.artifact import load_model
+        outside the installed package (a model file can run code when loaded).
+
+        Without a ``policy``, the default policy is used with the hold thresholds the model's
+        manifest recommends (``metrics.recommended_thresholds``, written by ``comment-guard train``).
+        """
+        from comment_guard.artifact import load_model_with_manifest
 
         identity_key = IdentityKey(secret_key)
-        model = load_model(path, trusted=trust)
+        model, manifest = load_model_with_manifest(path, trusted=trust)
+        if policy is None:
+            policy = recommended_policy(manifest.metrics)
         return cls(model, identity_key=identity_key, policy=policy, history=history, feedback_log=feedback_log)
 
     def form_fields(self, post_id: str | int | None, *, now: datetime | None = None) -> FormFields:
@@ -284,6 +292,28 @@ class CommentGuard:
         author = screened.commenter or screened.ip_digest or (screened.public.author or "").casefold()
         content = normalise_content(screened.scoring_text)
         return self._key.digest("content", f"{screened.public.post_id or ''}\x1f{author}\x1f{content}")
+
+
+def recommended_policy(metrics: Mapping[str, Any]) -> Policy:
+    """The default policy with the hold thresholds a model manifest's ``metrics`` recommend.
+
+    A spam threshold below a recommended hold threshold is raised to it; values outside
+    [0, 1] are clipped; risks without a recommendation keep the default.
+    """
+    default = Policy.default()
+    recommended = metrics.get("recommended_thresholds")
+    if not isinstance(recommended, Mapping):
+        return default
+    changes: dict[str, Any] = {}
+    for risk in RISKS:
+        value = recommended.get(risk)
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            hold = min(max(float(value), 0.0), 1.0)
+            changes[f"{risk}_hold"] = hold
+            spam = default.thresholds(risk)[1]
+            if spam is not None and spam < hold:
+                changes[f"{risk}_spam"] = hold
+    return dataclasses.replace(default, **changes)
 
 
 def _filled(value: Any) -> bool:

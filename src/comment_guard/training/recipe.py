@@ -15,6 +15,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from comment_guard.results import MISINFORMATION, SPAM
@@ -73,6 +74,14 @@ def clean_covid_text(text: str) -> str:
 
 def _in_holdout(key: str, fraction: float) -> bool:
     return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < fraction
+
+
+def team_corpus_dir() -> Path:
+    """The team corpus folder: inside the installed package (wheel), else in the source checkout."""
+    packaged = Path(str(resources.files("comment_guard"))) / "data" / "corpus"
+    if any(packaged.glob("*.csv")):
+        return packaged
+    return Path(__file__).resolve().parents[3] / "data" / "corpus"
 
 
 def read_team_corpus(corpus_dir: Path, files: list[SourceFile]) -> Iterator[dict[str, str]]:
