@@ -209,9 +209,7 @@ def load_model(directory: str | os.PathLike[str], *, trusted: bool = False) -> R
     return load_model_with_manifest(directory, trusted=trusted)[0]
 
 
-def load_model_with_manifest(
-    directory: str | os.PathLike[str], *, trusted: bool = False
-) -> tuple[RiskModel, Manifest]:
+def load_model_with_manifest(directory: str | os.PathLike[str], *, trusted: bool = False) -> tuple[RiskModel, Manifest]:
     """Load a model directory as :func:`load_model` does; also return the manifest it verified."""
     path = Path(directory)
     if not trusted and not _is_default(path):
