@@ -2,6 +2,8 @@
 
     comment-guard check "Is 50 mg too much?" [--author NAME --email ADDRESS --url URL] [--json]
     comment-guard moderate EXPORT [-o OUT] [--format wxr|csv|jsonl] [--jobs N] [--policy NAME]
+    comment-guard train DATA... --out DIR       (see comment_guard.cli_training)
+    comment-guard evaluate --model DIR DATA...
 
 Exit codes: 0 success; 1 some records could not be read or moderated (they are listed in
 the error report); 2 usage error, or an input, key or model that cannot be used; 130
@@ -343,8 +345,16 @@ def run_moderate(args: argparse.Namespace) -> int:
 
 # --- entry point ------------------------------------------------------------------------------
 
+
+def register_training(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``train`` and ``evaluate`` (see :mod:`comment_guard.cli_training`, imported only here)."""
+    from comment_guard.cli_training import register_training as register
+
+    register(commands)
+
+
 #: The subcommand groups, in ``--help`` order; training and evaluation add theirs here.
-COMMAND_GROUPS: list[Register] = [register_check, register_moderate]
+COMMAND_GROUPS: list[Register] = [register_check, register_moderate, register_training]
 
 
 def build_parser(groups: Sequence[Register] = tuple(COMMAND_GROUPS)) -> argparse.ArgumentParser:
@@ -404,4 +414,5 @@ __all__ = [
     "read_secret_key",
     "register_check",
     "register_moderate",
+    "register_training",
 ]
