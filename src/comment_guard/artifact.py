@@ -16,6 +16,7 @@ directory can rewrite the manifest too, hence the explicit trust in step 1.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -266,7 +267,7 @@ def save_model(
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         payload = {
-            "vectorizer": model.vectorizer,
+            "vectorizer": _without_process_state(model.vectorizer),
             "heads": {
                 risk: {"classifier": head.classifier, "slope": head.slope, "intercept": head.intercept}
                 for risk, head in model.heads.items()
@@ -299,6 +300,20 @@ def save_model(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return manifest
+
+
+def _without_process_state(vectorizer: Any) -> Any:
+    """A shallow copy of ``vectorizer`` without scikit-learn's ``_stop_words_id`` cache.
+
+    That cache holds ``id(stop_words)``, a memory address that differs from one process to
+    the next; scikit-learn recomputes it on use, and without it ``model.joblib`` is
+    byte-identical for the same training data and options.
+    """
+    if "_stop_words_id" not in getattr(vectorizer, "__dict__", {}):
+        return vectorizer
+    clean = copy.copy(vectorizer)
+    del clean._stop_words_id
+    return clean
 
 
 def _replace_directory(staging: Path, target: Path) -> None:
