@@ -134,11 +134,11 @@ class LabelledData:
 
 
 def _risk_of_labels(raw: RawFile, values: set[str], column: str) -> str:
-    for risk in RISKS:
-        positive, negative = CANONICAL_LABELS[risk]
-        if values and values <= positive | negative and values - {"1", "0"}:
-            return risk
-    shown = ", ".join(sorted(repr(value) for value in values)[:6]) or "none"
+    """The risk whose label names (spam/ham, misinformation/reliable) occur among ``values``."""
+    named = [risk for risk in RISKS if values & (CANONICAL_LABELS[risk][0] | CANONICAL_LABELS[risk][1]) - {"1", "0"}]
+    if len(named) == 1:
+        return named[0]
+    shown = ", ".join(sorted(repr(value) for value in values)[:6])
     raise TrainingDataError(
         f"{raw.path}: cannot tell which risk the {column!r} values {shown} are for; "
         "pass --risk spam|misinformation (and --positive/--negative for values other than 1/0)."
@@ -188,8 +188,11 @@ def _read_one(path: Path, spec: DataSpec, found: dict[str, list[LabelledText]], 
     require_column(raw, spec.text_column, "the comment text; choose another with --text-column")
     columns = _columns_of(raw, spec)
     risk_columns = "" not in columns
+    if not rows:
+        return
     if not risk_columns:  # one label column: the risk is given or read off the values
         column = columns.pop("")
+        require_column(raw, column, "the label column")
         if spec.risk is not None:
             risk = spec.risk
         elif spec.positive:
@@ -206,7 +209,7 @@ def _read_one(path: Path, spec: DataSpec, found: dict[str, list[LabelledText]], 
         unknown: list[tuple[Location, str]] = []
         items = found.setdefault(risk, [])
         for location, row in rows:
-            value = row[column]
+            value = row.get(column, "") if risk_columns else row[column]
             if risk_columns and not value.strip():
                 data.unlabelled[risk] = data.unlabelled.get(risk, 0) + 1
                 continue
