@@ -192,6 +192,14 @@ def test_moderate_sample_export(capsys, tmp_path, monkeypatch):
     assert not re.search(r"[\w.]+@example\.(com|org|net)", (tmp_path / "sample_export.results.jsonl").read_text())
 
 
+def test_moderate_creates_the_output_folder(capsys, tmp_path):
+    """``moderate -o out/results.jsonl`` creates ``out/`` as the README's main command needs."""
+    output = tmp_path / "out" / "results.jsonl"
+    code, _, _ = _run(capsys, "moderate", str(SAMPLE), "-o", str(output))
+    assert code == cli.EXIT_OK
+    assert len(output.read_text().splitlines()) == 52
+
+
 def test_moderate_exits_1_when_records_fail(capsys, tmp_path):
     """Unreadable records are counted, reported in the error file, and make the exit code 1."""
     export = tmp_path / "in.csv"

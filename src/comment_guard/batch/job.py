@@ -97,6 +97,8 @@ def run_export(
     reader = ExportReader(job.export, export_format=job.export_format, csv_options=job.csv_options)
     with open_export(job.export) as stream:
         export = export_fingerprint(stream)
+    for path in (job.output, job.errors):
+        path.parent.mkdir(parents=True, exist_ok=True)  # "-o out/results.jsonl" on a fresh checkout
     state_path = checkpoint_path(job.output)
     state = _starting_state(state_path, export, job.run_settings(reader), resume=resume)
     items = _peeked(itertools.islice(reader, state.records_done, None))
