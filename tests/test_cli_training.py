@@ -82,7 +82,16 @@ def test_train_prints_metrics_and_how_to_load(tmp_path, capsys):
     for expected in ("spam: 12 spam / 24 ham", "ROC-AUC", "MCC", "false-positive rate", "Recommended thresholds: spam"):
         assert expected in out
     assert "trust=True" in out
+    assert "fitting the model (2-fold out-of-fold scores" in err
+
+
+def test_cv_refit_refits_each_fold(tmp_path, capsys):
+    """--cv-refit fits once per fold, then the final model, and says so in the manifest's command."""
+    data = spam_file(tmp_path / "spam.csv")
+    code, _, err = run(capsys, "train", str(data), "--out", str(tmp_path / "m"), "--cv-refit", "--cv-folds", "2")
+    assert code == EXIT_OK
     assert "cross-validation: fitting fold 2 of 2" in err
+    assert read_manifest(tmp_path / "m").training["command"].endswith("--cv-folds 2 --cv-refit")
 
 
 def test_where_splits_a_public_set(tmp_path, capsys):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from comment_guard.errors import TrainingDataError
-from comment_guard.training.crossval import assign_folds, cross_validate, fit_examples
+from comment_guard.training.crossval import assign_folds, cross_validate, fit_examples, fit_with_out_of_fold
 from comment_guard.training.examples import Example, normalised_key
 from comment_guard.training.fit import FitOptions
 from comment_guard.training.user_data import LabelledText
@@ -90,3 +90,22 @@ def test_unfittable_data_is_a_training_data_error():
     """scikit-learn's refusal (one class only) becomes a TrainingDataError."""
     with pytest.raises(TrainingDataError, match="cannot be fitted"):
         fit_examples({"spam": [Example(text, 1, "user") for text in SPAM_TEXTS]}, OPTIONS)
+
+
+def test_fit_out_of_fold_takes_the_user_tail():
+    """With base examples first, the user's out-of-fold scores are the tail of the fit's, in order."""
+    items = spam_items()
+    base = [Example(f"unrelated base text number {i}", i % 2, "team") for i in range(20)]
+    examples = {"spam": base + plain(items)["spam"]}
+    model, scores = fit_with_out_of_fold(items, examples, OPTIONS)
+    assert model.risks == ("spam",)
+    assert scores["spam"].labels.tolist() == [item.label for item in items["spam"]]
+    assert np.all((scores["spam"].scores >= 0) & (scores["spam"].scores <= 1))
+
+
+def test_fit_out_of_fold_refuses_misordered_examples():
+    """Examples that do not end with the user's texts in order are refused."""
+    items = spam_items()
+    examples = {"spam": list(reversed(plain(items)["spam"]))}
+    with pytest.raises(ValueError, match="do not end with the user's texts"):
+        fit_with_out_of_fold(items, examples, OPTIONS)

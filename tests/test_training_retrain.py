@@ -96,10 +96,23 @@ def test_too_few_examples_per_class(tmp_path):
 
 
 def test_folds_raise_the_minimum():
-    """The minimum per class covers the cross-validation and calibration folds."""
-    assert TrainOptions(cv_folds=2, min_per_class=4).required_per_class == 10
-    assert TrainOptions(cv_folds=8, min_per_class=4).required_per_class == 16
+    """The minimum per class covers the folds: twice the folds when every fold is refit."""
+    assert TrainOptions(cv_folds=2, min_per_class=4).required_per_class == 4
+    assert TrainOptions(cv_folds=8, min_per_class=4).required_per_class == 8
+    assert TrainOptions(cv_folds=8, min_per_class=4, refit_folds=True).required_per_class == 16
     assert TrainOptions(min_per_class=30).required_per_class == 30
+
+
+@pytest.mark.parametrize("refit", [False, True], ids=["out-of-fold", "refit"])
+def test_both_cross_validation_methods(tmp_path, refit):
+    """Both methods score every user text out of fold and record how in the manifest."""
+    data = read_labelled([spam_file(tmp_path / "s.csv")])
+    trained = train(data, TrainOptions(cv_folds=2, min_per_class=4, refit_folds=refit))
+    assert trained.cross_validation["spam"].labels.tolist() == [1] * 12 + [0] * 24
+    manifest = save_trained(trained, tmp_path / "m", command="test")
+    method = manifest.metrics["cross_validation"]["spam"]["method"]
+    assert method == ("refit per fold" if refit else "out-of-fold predictions of the fit")
+    assert ("refit without the scored text" in (tmp_path / "m" / "MODEL_CARD.md").read_text()) == refit
 
 
 @pytest.mark.parametrize(

@@ -205,6 +205,11 @@ def register_train(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     parser.add_argument(
         "--cv-folds", type=_whole(2), default=5, metavar="K", help="cross-validation folds (default: 5)"
     )
+    parser.add_argument(
+        "--cv-refit",
+        action="store_true",
+        help="refit everything (vocabulary too) per fold: a stricter estimate, K+1 times the training time",
+    )
     parser.add_argument("--seed", type=_whole(0), default=0, help="random seed (default: 0)")
     parser.add_argument(
         "--min-per-class", type=_whole(1), default=10, metavar="N", help="fewest examples per class (default: 10)"
@@ -233,6 +238,7 @@ def run_train(args: argparse.Namespace) -> int:
         balance_classes=args.balance_classes,
         target_fpr=args.target_fpr,
         cv_folds=args.cv_folds,
+        refit_folds=args.cv_refit,
         seed=args.seed,
         min_per_class=args.min_per_class,
     )
@@ -256,8 +262,7 @@ def train_command(args: argparse.Namespace) -> str:
         value = getattr(args, name)
         if value is not None and value != _TRAIN_DEFAULTS.get(name):
             words.append(f"--{name.replace('_', '-')} {shlex.quote(str(value))}")
-    if args.balance_classes:
-        words.append("--balance-classes")
+    words += [flag for flag, on in (("--balance-classes", args.balance_classes), ("--cv-refit", args.cv_refit)) if on]
     return " ".join(words)
 
 

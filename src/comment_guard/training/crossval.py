@@ -1,10 +1,15 @@
-"""Cross-validation on a site's own labelled data: every score from a model that never saw the text.
+"""Cross-validation on a site's own labelled data: every score from a head that never saw the text's label.
 
-Folds are drawn over the user's distinct texts, stratified by their labels and seeded. For
-each fold the whole recipe is refit from scratch (vocabulary, logistic heads, Platt
-calibration) on everything else: the other folds plus the base data, if any. A text
-labelled for both risks (a feedback-log row) is held out of both at once, so neither head
-nor the shared vocabulary has seen it.
+Two ways, both seeded and stratified by label:
+
+- :func:`fit_with_out_of_fold` (the default, one fit): the recipe's own k-fold out-of-fold
+  predictions, which also fit its Platt calibration. The TF-IDF vocabulary and idf are
+  learnt once from all texts (no labels), so a term seen once in training and once in the
+  held-out fold still counts: a slightly optimistic estimate.
+- :func:`cross_validate` (``refit``, k + 1 fits): folds are drawn over the user's distinct
+  texts and, for each fold, the whole recipe (vocabulary, heads, calibration) is refit
+  from scratch on everything else: the other folds plus the base data, if any. A text
+  labelled for both risks (a feedback-log row) is held out of both at once.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from sklearn.model_selection import StratifiedKFold
 from comment_guard.errors import TrainingDataError
 from comment_guard.model import RiskModel
 from comment_guard.training.examples import Example, normalised_key
-from comment_guard.training.fit import FitOptions, fit_model
+from comment_guard.training.fit import FitOptions, FittedRisk, fit_model
 from comment_guard.training.user_data import LabelledText
 
 #: Builds the weighted training examples per risk from a part of the user's data.
@@ -63,11 +68,33 @@ def assign_folds(items: Mapping[str, Sequence[LabelledText]], folds: int, seed: 
 
 def fit_examples(examples: Mapping[str, Sequence[Example]], options: FitOptions) -> RiskModel:
     """Fit the recipe; a scikit-learn refusal (no shared words, one class) becomes a TrainingDataError."""
+    return _fit(examples, options)[0]
+
+
+def _fit(examples: Mapping[str, Sequence[Example]], options: FitOptions) -> tuple[RiskModel, dict[str, FittedRisk]]:
     try:
-        model, _ = fit_model(examples, options=options)
+        return fit_model(examples, options=options)
     except ValueError as exc:
         raise TrainingDataError(f"The training data cannot be fitted: {exc}") from exc
-    return model
+
+
+def fit_with_out_of_fold(
+    items: Mapping[str, Sequence[LabelledText]], examples: Mapping[str, Sequence[Example]], options: FitOptions
+) -> tuple[RiskModel, dict[str, OutOfFold]]:
+    """Fit once; return the model and the fit's out-of-fold scores of the user's texts, per risk.
+
+    ``examples[risk]`` must end with the user's texts of ``items[risk]``, in order (any base
+    examples come first), as :func:`comment_guard.training.retrain.build_examples` builds them.
+    """
+    model, fitted = _fit(examples, options)
+    scores = {}
+    for risk, rows in items.items():
+        tail = examples[risk][len(examples[risk]) - len(rows) :]
+        if [example.text for example in tail] != [item.text for item in rows]:
+            raise ValueError(f"The {risk} examples do not end with the user's texts in order.")
+        start = len(examples[risk]) - len(rows)
+        scores[risk] = OutOfFold(fitted[risk].labels[start:].copy(), fitted[risk].out_of_fold[start:].copy())
+    return model, scores
 
 
 def cross_validate(

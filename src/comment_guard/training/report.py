@@ -115,25 +115,26 @@ def render_reports(columns: Sequence[tuple[str, Mapping[str, RiskReport]]]) -> s
     names = [name for name, _ in columns]
     width = max(12, *(len(name) + 2 for name in names))
     risks = list(dict.fromkeys(risk for _, reports in columns for risk in reports))
+    label_width = max([28, *(len(f"  texts ({risk} / {negative_name(risk)})") + 2 for risk in risks)])
     lines: list[str] = []
 
     def row(label: str, cells: Sequence[str]) -> None:
-        lines.append(f"  {label:<26}" + "".join(f"{cell:>{width}}" for cell in cells))
+        lines.append(f"  {label:<{label_width - 2}}" + "".join(f"{cell:>{width}}" for cell in cells))
 
     for risk in risks:
         reports = [reports.get(risk) for _, reports in columns]
-        lines.append(f"{risk:<28}" + "".join(f"{name:>{width}}" for name in names))
-        row(
-            f"texts ({risk} / {negative_name(risk)})",
-            [f"{r.positives}/{r.n - r.positives}" if r else "-" for r in reports],
-        )
+        lines.append(f"{risk:<{label_width}}" + "".join(f"{name:>{width}}" for name in names))
+        counts = [f"{r.positives}/{r.n - r.positives}" if r else "-" for r in reports]
+        row(f"texts ({risk} / {negative_name(risk)})", counts)
         row("ROC-AUC", [_number(r.roc_auc) if r else "-" for r in reports])
         row("PR-AUC", [_number(r.pr_auc) if r else "-" for r in reports])
         depth = max((len(r.at) for r in reports if r), default=0)
         for index in range(depth):
             at = [r.at[index] if r and index < len(r.at) else None for r in reports]
-            label = "at the policy threshold" if index == 0 else "at threshold"
-            row(label, [f"{m.threshold:.4f}" if m else "-" for m in at])
+            row(
+                "at the policy threshold" if index == 0 else "at threshold",
+                [f"{m.threshold:.4f}" if m else "-" for m in at],
+            )
             for name, attribute in _ROWS:
                 row(f"  {name}", [_number(getattr(m, attribute)) if m else "-" for m in at])
         lines.append("")
@@ -196,6 +197,13 @@ def render_model_card(name: str, training: Mapping[str, Any], metrics: Mapping[s
     thresholds = metrics.get("recommended_thresholds", {})
     target = metrics.get("target_false_positive_rate", 0.0)
     recommended = ", ".join(f"{risk} {value:.4f}" for risk, value in thresholds.items()) or "none"
+    method = (
+        "every score comes from the recipe refit without the scored text (vocabulary, weights and "
+        "calibration), any base data always in training."
+        if options.get("refit_folds")
+        else "every score comes from a logistic head fitted without the scored text (the fit's own "
+        "out-of-fold scores, which also fit its calibration); the vocabulary is learnt from all texts."
+    )
     return f"""# comment_guard model: {name}
 
 Retrained with `comment-guard train` on a site's own labelled comments. It scores
@@ -213,10 +221,8 @@ Command: `{training.get("command", "")}`
 {chr(10).join(counts)}
 
 ## Cross-validated metrics on your data
-{options.get("cv_folds", "?")}-fold cross-validation over your labelled texts (stratified, seed
-{options.get("seed", 0)}): every score comes from a model refit without the scored text (vocabulary,
-weights and calibration), with any base data always in training. Rows: at the recommended
-threshold, then at 0.5.
+{options.get("cv_folds", "?")}-fold cross-validation (stratified by label, seed {options.get("seed", 0)}): {method}
+Rows: at the recommended threshold, then at 0.5.
 
 {chr(10).join(_card_metrics(metrics))}
 

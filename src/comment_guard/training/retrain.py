@@ -25,7 +25,7 @@ from comment_guard.artifact import MANIFEST, Manifest, default_model_path, save_
 from comment_guard.errors import TrainingDataError
 from comment_guard.model import RiskModel
 from comment_guard.results import MISINFORMATION, RISKS, SPAM
-from comment_guard.training.crossval import OutOfFold, Progress, cross_validate, fit_examples
+from comment_guard.training.crossval import OutOfFold, Progress, cross_validate, fit_examples, fit_with_out_of_fold
 from comment_guard.training.examples import Example, balance_weights, deduplicate, fingerprint, normalised_key
 from comment_guard.training.fit import FitOptions
 from comment_guard.training.metrics import threshold_for_fpr
@@ -34,8 +34,6 @@ from comment_guard.training.report import render_model_card, risk_report
 from comment_guard.training.user_data import MIN_PER_CLASS, LabelledData, LabelledText, check_class_counts
 
 BASES = ("none", "default")
-#: Cross-validation folds and minimum per class are checked against the recipe's own folds.
-_INNER_FOLDS = FitOptions().folds
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +42,10 @@ class TrainOptions:
 
     ``target_fpr`` is the share of legitimate comments (in [0, 0.5)) the recommended
     threshold may flag, measured on out-of-fold scores; ``user_share`` the fraction of the
-    training weight (in (0, 1)) the user's data gets on top of a base. Raises
-    ``ValueError`` for a value out of range.
+    training weight (in (0, 1)) the user's data gets on top of a base; ``cv_folds`` the
+    folds of the out-of-fold scores and of the Platt calibration; ``refit_folds`` refits
+    the whole recipe per fold (k + 1 fits, a stricter estimate) instead of using the fit's
+    own out-of-fold scores. Raises ``ValueError`` for a value out of range.
     """
 
     base: str = "none"
@@ -55,6 +55,7 @@ class TrainOptions:
     balance_classes: bool = False
     target_fpr: float = 0.01
     cv_folds: int = 5
+    refit_folds: bool = False
     seed: int = 0
     min_per_class: int = MIN_PER_CLASS
 
@@ -74,13 +75,13 @@ class TrainOptions:
 
     @property
     def fit_options(self) -> FitOptions:
-        """The recipe's hyper-parameters, with this seed."""
-        return FitOptions(seed=self.seed)
+        """The recipe's hyper-parameters, with this seed and ``cv_folds`` calibration folds."""
+        return FitOptions(folds=self.cv_folds, seed=self.seed)
 
     @property
     def required_per_class(self) -> int:
-        """Examples needed per class: ``min_per_class``, and enough for both levels of folds."""
-        return max(self.min_per_class, 2 * max(self.cv_folds, _INNER_FOLDS))
+        """Examples needed per class: ``min_per_class``, and enough for the folds (both levels with refits)."""
+        return max(self.min_per_class, 2 * self.cv_folds if self.refit_folds else self.cv_folds)
 
     def describe(self) -> dict[str, Any]:
         """The options as JSON values, for the manifest."""
@@ -172,10 +173,12 @@ def build_examples(
 
 
 def train(data: LabelledData, options: TrainOptions | None = None, *, progress: Progress | None = None) -> TrainedModel:
-    """Cross-validate on the user's data, choose thresholds, then fit the model on everything.
+    """Fit the model, score the user's texts out of fold, and choose a threshold per risk.
 
-    Deterministic for the same data and options. Raises :class:`TrainingDataError` when a
-    class has too few examples or the data cannot be fitted.
+    The out-of-fold scores come from the fit itself, or from a refit per fold with
+    ``refit_folds`` (see :mod:`comment_guard.training.crossval`). Deterministic for the same
+    data and options. Raises :class:`TrainingDataError` when a class has too few examples
+    or the data cannot be fitted.
     """
     options = options or TrainOptions()
     check_class_counts(data, options.required_per_class)
@@ -185,17 +188,23 @@ def train(data: LabelledData, options: TrainOptions | None = None, *, progress: 
     def build(part: Mapping[str, Sequence[LabelledText]]) -> dict[str, list[Example]]:
         return build_examples(part, base, options, excluded)
 
-    scores = cross_validate(
-        data.risks, build, folds=options.cv_folds, seed=options.seed, options=options.fit_options, progress=progress
-    )
+    if options.refit_folds:
+        scores = cross_validate(
+            data.risks, build, folds=options.cv_folds, seed=options.seed, options=options.fit_options, progress=progress
+        )
+        if progress is not None:
+            progress("fitting the final model on all the data")
+        examples = build(data.risks)
+        model = fit_examples(examples, options.fit_options)
+    else:
+        if progress is not None:
+            progress(f"fitting the model ({options.cv_folds}-fold out-of-fold scores for calibration and metrics)")
+        examples = build(data.risks)
+        model, scores = fit_with_out_of_fold(data.risks, examples, options.fit_options)
     thresholds = {
         risk: min(threshold_for_fpr(oof.scores[oof.labels == 0], options.target_fpr), 1.0)
         for risk, oof in scores.items()
     }
-    if progress is not None:
-        progress("fitting the final model on all the data")
-    examples = build(data.risks)
-    model = fit_examples(examples, options.fit_options)
     return TrainedModel(model, data, options, examples, scores, thresholds, base)
 
 
@@ -252,7 +261,8 @@ def manifest_sections(
     cross_validation = {}
     for risk, oof in trained.cross_validation.items():
         report = risk_report(risk, oof.labels, oof.scores, (trained.thresholds[risk], 0.5))
-        cross_validation[risk] = {"folds": trained.options.cv_folds, **report.to_dict()}
+        method = "refit per fold" if trained.options.refit_folds else "out-of-fold predictions of the fit"
+        cross_validation[risk] = {"folds": trained.options.cv_folds, "method": method, **report.to_dict()}
     metrics = {
         "cross_validation": cross_validation,
         "recommended_thresholds": {risk: round(value, 6) for risk, value in trained.thresholds.items()},
