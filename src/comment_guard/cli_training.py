@@ -348,7 +348,7 @@ def register_evaluate(commands: argparse._SubParsersAction[argparse.ArgumentPars
 def _load(name: str, *, trust: bool) -> tuple[RiskModel, Manifest]:
     from comment_guard.artifact import default_model_path, load_default_model, load_model_with_manifest, read_manifest
 
-    if name == DEFAULT_MODEL and not Path(name).exists():
+    if name == DEFAULT_MODEL:  # a folder called "default" here can still be named ./default
         return load_default_model(), read_manifest(default_model_path())
     return load_model_with_manifest(name, trusted=trust)
 
