@@ -14,7 +14,7 @@ import pytest
 from comment_guard import CommentGuard
 from comment_guard.artifact import MANIFEST, MODEL_FILE, default_model_path, read_manifest
 from comment_guard.cli import EXIT_OK, EXIT_USAGE, main
-from conftest import HAM_TEXTS, MISINFORMATION_TEXTS, RELIABLE_TEXTS, SPAM_TEXTS, TEST_SECRET
+from shared_texts import HAM_TEXTS, MISINFORMATION_TEXTS, RELIABLE_TEXTS, SPAM_TEXTS, TEST_SECRET
 
 FAST = ("-q", "--cv-folds", "2", "--min-per-class", "4")
 

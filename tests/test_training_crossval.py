@@ -13,7 +13,7 @@ from comment_guard.training.examples import Example, normalised_key
 from comment_guard.training.fit import FitOptions
 from comment_guard.training.user_data import LabelledText
 from comment_guard.training.user_files import Location
-from conftest import HAM_TEXTS, MISINFORMATION_TEXTS, RELIABLE_TEXTS, SPAM_TEXTS
+from shared_texts import HAM_TEXTS, MISINFORMATION_TEXTS, RELIABLE_TEXTS, SPAM_TEXTS
 
 OPTIONS = FitOptions(folds=2, min_df=1)
 

@@ -27,7 +27,7 @@ from comment_guard.training.retrain import (
     train,
 )
 from comment_guard.training.user_data import DataSpec, read_labelled
-from conftest import HAM_TEXTS, MISINFORMATION_TEXTS, RELIABLE_TEXTS, SPAM_TEXTS, TEST_SECRET
+from shared_texts import HAM_TEXTS, MISINFORMATION_TEXTS, RELIABLE_TEXTS, SPAM_TEXTS, TEST_SECRET
 
 FAST = TrainOptions(cv_folds=2, min_per_class=4)
 
