@@ -319,8 +319,10 @@ def test_command_groups_can_be_extended():
 
 
 def test_unwritable_output_is_one_line(capsys, tmp_path):
-    """An output in a directory that does not exist exits 2 with the system's reason and the path."""
-    code, _, err = _run(capsys, "moderate", str(SAMPLE), "-o", str(tmp_path / "missing" / "out.jsonl"))
+    """An output under a plain file (not a folder) exits 2 with the system's reason, in one line."""
+    (tmp_path / "a-file").write_text("not a folder")
+    code, _, err = _run(capsys, "moderate", str(SAMPLE), "-o", str(tmp_path / "a-file" / "out.jsonl"))
     assert code == cli.EXIT_USAGE
-    assert err.strip().splitlines()[-1].startswith("comment-guard: error: No such file or directory")
+    assert err.strip().splitlines()[-1].startswith("comment-guard: error: ")
+    assert "a-file" in err.strip().splitlines()[-1]
     assert "Traceback" not in err
