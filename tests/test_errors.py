@@ -20,6 +20,7 @@ BUILTIN_PARENTS = [
     (errors.HistoryError, OSError),
     (errors.TrainingDataError, ValueError),
     (errors.InputFormatError, ValueError),
+    (errors.ResumeError, ValueError),
     (errors.ModelNotFoundError, FileNotFoundError),
     (errors.ManifestError, ValueError),
     (errors.IntegrityError, ValueError),

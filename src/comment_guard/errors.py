@@ -12,6 +12,7 @@ from the built-in a caller would naturally catch, so ``except ValueError`` works
     ├── HistoryError (OSError)                 the commenter-history store cannot be read or written
     ├── TrainingDataError (ValueError)         labelled data cannot be used for training
     ├── InputFormatError (ValueError)          an export file cannot be read at all
+    ├── ResumeError (ValueError)               an unfinished batch run cannot be resumed as asked
     └── ModelError                             a model directory cannot be used
         ├── ModelNotFoundError (FileNotFoundError)
         ├── ManifestError (ValueError)         manifest.json is missing fields or malformed
@@ -75,6 +76,10 @@ class TrainingDataError(CommentGuardError, ValueError):
 
 class InputFormatError(CommentGuardError, ValueError):
     """An export file cannot be read at all (unknown format, unreadable container)."""
+
+
+class ResumeError(CommentGuardError, ValueError):
+    """An unfinished run cannot be resumed (different export or settings), or was not asked to be."""
 
 
 class ModelError(CommentGuardError):

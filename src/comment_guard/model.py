@@ -12,6 +12,7 @@ scikit-learn) in tens of microseconds.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -27,6 +28,8 @@ from comment_guard.results import MISINFORMATION, RISKS, SPAM, Contribution, Ris
 
 #: How many contributions an explanation lists per risk.
 TOP_CONTRIBUTIONS = 5
+#: Contributions below this (in log-odds, after calibration) are too small to show.
+MIN_CONTRIBUTION = 0.01
 
 _MARKERS = {
     "xxurl": "[link]",
@@ -166,14 +169,14 @@ class RiskModel:
     def _explain(
         self, term_parts: dict[int, float], signal_parts: Sequence[float], slope: float
     ) -> tuple[Contribution, ...]:
-        candidates = [
-            Contribution(readable_term(self._terms[index]), part * slope, "term") for index, part in term_parts.items()
-        ]
+        # Pick the strongest first and build objects for those few only: explaining is on the hot path.
+        terms = heapq.nlargest(TOP_CONTRIBUTIONS, term_parts.items(), key=lambda item: item[1] * slope)
+        signals = heapq.nlargest(TOP_CONTRIBUTIONS, enumerate(signal_parts), key=lambda item: item[1] * slope)
+        candidates = [Contribution(readable_term(self._terms[index]), part * slope, "term") for index, part in terms]
         candidates += [
-            Contribution(SIGNAL_LABELS[name], part * slope, "signal")
-            for name, part in zip(SIGNAL_NAMES, signal_parts, strict=True)
+            Contribution(SIGNAL_LABELS[SIGNAL_NAMES[index]], part * slope, "signal") for index, part in signals
         ]
-        positive = sorted((c for c in candidates if c.weight > 0.01), key=lambda c: c.weight, reverse=True)
+        positive = sorted((c for c in candidates if c.weight > MIN_CONTRIBUTION), key=lambda c: c.weight, reverse=True)
         return tuple(positive[:TOP_CONTRIBUTIONS])
 
     def decision_function_reference(self, texts: Sequence[str], risk: str) -> np.ndarray:

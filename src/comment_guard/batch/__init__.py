@@ -10,7 +10,6 @@ output and resumption of an interrupted run.
 
 from __future__ import annotations
 
-from comment_guard.batch.checkpoint import ResumeError
 from comment_guard.batch.csv_reader import read_csv
 from comment_guard.batch.job import ExportJob, run_export
 from comment_guard.batch.jsonl import read_jsonl
@@ -19,6 +18,7 @@ from comment_guard.batch.records import Item, Record, RecordError, SourcePositio
 from comment_guard.batch.run import GuardFactory, Moderated, Moderator, Outcome, moderate_many
 from comment_guard.batch.summary import BatchSummary
 from comment_guard.batch.wxr import read_wxr
+from comment_guard.errors import ResumeError
 
 __all__ = [
     "BatchSummary",

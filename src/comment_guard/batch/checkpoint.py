@@ -18,14 +18,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from comment_guard.errors import CommentGuardError
+from comment_guard.errors import ResumeError
 
 FORMAT_VERSION = 1
 _HEAD_BYTES = 1 << 20
-
-
-class ResumeError(CommentGuardError, ValueError):
-    """An unfinished run cannot be resumed (different export or settings), or was not asked to be."""
 
 
 def checkpoint_path(output: Path) -> Path:
