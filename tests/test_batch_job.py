@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from batch_fakes import make_guard
-from comment_guard.batch.checkpoint import ResumeError, checkpoint_path, partial_path
+from comment_guard.batch.checkpoint import checkpoint_path, partial_path
 from comment_guard.batch.job import ExportJob, run_export
 from comment_guard.batch.readers import ExportReader
 from comment_guard.batch.records import Record
+from comment_guard.errors import ResumeError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sample_export.xml"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

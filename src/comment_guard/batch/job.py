@@ -19,7 +19,6 @@ from typing import IO, Any
 
 from comment_guard.batch.checkpoint import (
     Checkpoint,
-    ResumeError,
     checkpoint_path,
     export_fingerprint,
     partial_path,
@@ -30,6 +29,7 @@ from comment_guard.batch.records import Item, RecordError
 from comment_guard.batch.run import DEFAULT_CHUNK_SIZE, GuardFactory, Outcome, moderate_many
 from comment_guard.batch.summary import BatchSummary, Tally
 from comment_guard.batch.writers import JsonLinesWriter, ResultFormat, error_row, result_row, result_writer
+from comment_guard.errors import ResumeError
 
 #: Save a checkpoint at the first chunk boundary after this many records, or after 10 seconds.
 DEFAULT_CHECKPOINT_EVERY = 5_000
