@@ -77,6 +77,13 @@ def build(data_dir: Path, corpus_dir: Path, out: Path, *, command: str, evaluate
 def render_card(table: str, training: dict[str, object]) -> str:
     """The model card in Markdown."""
     examples = training["examples"]
+    assert isinstance(examples, dict)  # noqa: S101 - built above in build(); narrows the type
+    rows = "\n".join(
+        f"| {risk} | {counts['positive']:,} | {counts['negative']:,} | {counts['duplicates_dropped']:,} | "
+        + ", ".join(f"{source} {n:,}" for source, n in counts["by_source"].items())
+        + " |"
+        for risk, counts in examples.items()
+    )
     return f"""# comment_guard default model
 
 Two calibrated risk scores for blog comments under health articles, probabilities in [0, 1]:
@@ -88,7 +95,11 @@ Platt calibration on 5-fold out-of-fold decision values.
 Public sets from `shared/data` (YouTube and SMS spam, CONSTRAINT train split, the COVID rumour
 set, four fifths of the DrugLib reviews as legitimate health talk) and the team corpus
 (`data/corpus`, see its DATASHEET). Deduplicated across sets; each source gets a fixed share of
-the training weight. Examples used: {examples}.
+the training weight.
+
+| risk | positive | negative | duplicates dropped | rows by source |
+|---|---|---|---|---|
+{rows}
 
 Command: `{training["command"]}`
 
