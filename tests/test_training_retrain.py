@@ -363,3 +363,15 @@ def test_read_manifest_of_saved_model(spam_trained, tmp_path):
     manifest = read_manifest(tmp_path / "m")
     assert manifest.risks == ["spam"]
     assert [probe.misinformation for probe in manifest.probes] == [None] * len(manifest.probes)
+
+
+def test_team_corpus_found_in_the_wheel_or_the_checkout(tmp_path, monkeypatch):
+    """team_corpus_dir() prefers the corpus packaged in the wheel and falls back to the checkout's."""
+    from comment_guard.training import recipe
+
+    assert (recipe.team_corpus_dir() / "DATASHEET.md").is_file()
+    packaged = tmp_path / "data" / "corpus"
+    packaged.mkdir(parents=True)
+    (packaged / "rows.csv").write_text("text,spam,misinformation,topic,kind\n", encoding="utf-8")
+    monkeypatch.setattr(recipe.resources, "files", lambda package: tmp_path)
+    assert recipe.team_corpus_dir() == packaged

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from comment_guard.artifact import Manifest
     from comment_guard.model import RiskModel
     from comment_guard.training.report import RiskReport
+    from comment_guard.training.retrain import TrainedModel
     from comment_guard.training.user_data import DataSpec, LabelledData
 
 PROG = "comment-guard"
@@ -276,7 +277,7 @@ _TRAIN_DEFAULTS: dict[str, Any] = {
 }
 
 
-def _train_summary(trained: Any, manifest: Manifest, out: Path) -> str:
+def _train_summary(trained: TrainedModel, manifest: Manifest, out: Path) -> str:
     from comment_guard.training.report import render_reports, risk_report
 
     reports = {
@@ -385,7 +386,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(_render_evaluation(evaluations, data, args.worst) + "\n")
     if args.plot is not None:
-        _plot(args.plot, evaluations, title=", ".join(str(path) for path in args.data))
+        where = f" where {', '.join(str(row_filter) for row_filter in args.where)}" if args.where else ""
+        _plot(args.plot, evaluations, title=", ".join(str(path) for path in args.data) + where)
         if not args.json:
             sys.stdout.write(f"Plot saved to {args.plot}\n")
     return EXIT_OK
