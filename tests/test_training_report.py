@@ -121,7 +121,10 @@ def test_model_card_names_files_metrics_and_thresholds():
         "recommended_thresholds": {"spam": 0.5},
         "target_false_positive_rate": 0.01,
     }
+    training["examples"]["misinformation"] = {**training["examples"]["spam"], "user_positive": 0, "user_negative": 0}
+    training["examples"]["misinformation"]["base"] = 120
     card = render_model_card("m", training, metrics)
+    assert "- **misinformation**: the base alone (120 examples)" in card
     assert card.startswith("# comment_guard model: m")
     assert "ab" * 32 in card
     assert "spam 0.5000" in card

@@ -187,6 +187,12 @@ def render_model_card(name: str, training: Mapping[str, Any], metrics: Mapping[s
     ]
     counts = []
     for risk, summary in training.get("examples", {}).items():
+        if not summary["user_positive"] + summary["user_negative"]:
+            counts.append(
+                f"- **{risk}**: the base alone ({summary['base']:,} examples), none from your data: no "
+                "cross-validated figures, and the default policy's threshold applies."
+            )
+            continue
         counts.append(
             f"- **{risk}**: {summary['user_positive']:,} {risk} / {summary['user_negative']:,} "
             f"{negative_name(risk)} from your data ({summary['duplicates_dropped']:,} duplicates and "
