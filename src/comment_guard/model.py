@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -144,25 +145,27 @@ class RiskModel:
         signals = extract_signals(text, folded)
         signal_values = [signals[name] for name in SIGNAL_NAMES]
         index_of, idf = self._index.get, self._idf
-        entries: list[tuple[int, float]] = []
-        squares = 0.0
+        indices: list[int] = []
+        values: list[float] = []
         for term, count in Counter(self._analyze(folded.text)).items():
             index = index_of(term)
             if index is not None:
-                value = (1.0 + math.log(count)) * idf[index]  # sublinear tf times idf, as TfidfVectorizer
-                squares += value * value
-                entries.append((index, value))
+                indices.append(index)
+                values.append((1.0 + math.log(count)) * idf[index])  # sublinear tf times idf, as TfidfVectorizer
+        squares = sum(map(operator.mul, values, values))
         norm = math.sqrt(squares) or 1.0
         probabilities: dict[str, float | None] = {SPAM: None, MISINFORMATION: None}
         explanations: dict[str, tuple[Contribution, ...]] = {}
         for risk, head in self._compiled.items():
             weights = head.term_weights
-            term_sum = sum(value * weights[index] for index, value in entries) / norm
+            term_sum = sum(map(operator.mul, values, map(weights.__getitem__, indices))) / norm
             signal_parts = [value * weight for value, weight in zip(signal_values, head.signal_weights, strict=True)]
             decision = head.bias + term_sum + sum(signal_parts)
             probabilities[risk] = _sigmoid(head.slope * decision + head.intercept)
             if explain:
-                term_parts = {index: value / norm * weights[index] for index, value in entries}
+                term_parts = {
+                    index: value / norm * weights[index] for index, value in zip(indices, values, strict=True)
+                }
                 explanations[risk] = self._explain(term_parts, signal_parts, head.slope)
         return RiskScores(probabilities[SPAM], probabilities[MISINFORMATION], explanations)
 
