@@ -340,9 +340,10 @@ CUE_TRIGGERS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-_TRIGGER_PATTERNS = {
-    name: re.compile("|".join(re.escape(trigger) for trigger in triggers)) for name, triggers in CUE_TRIGGERS.items()
-}
+# Flat (trigger, cue) pairs: one pass of C-level substring checks beats a regex scan per cue.
+_TRIGGER_PAIRS: tuple[tuple[str, str], ...] = tuple(
+    (trigger, name) for name, triggers in CUE_TRIGGERS.items() for trigger in triggers
+)
 
 SIGNAL_NAMES: tuple[str, ...] = (
     "links",
@@ -535,6 +536,12 @@ def _bounded(count: float, saturation: float) -> float:
     return min(count, saturation) / saturation
 
 
+def signal_vector(text: str, folded: FoldedText | None = None) -> list[float]:
+    """The values of :func:`extract_signals` as a list in :data:`SIGNAL_NAMES` order."""
+    signals = extract_signals(text, folded)
+    return [signals[name] for name in SIGNAL_NAMES]
+
+
 def extract_signals(text: str, folded: FoldedText | None = None) -> dict[str, float]:
     """Return every signal in :data:`SIGNAL_NAMES` as a value in [0, 1] for ``text``."""
     folded = folded if folded is not None else fold_text(text)
@@ -569,7 +576,7 @@ def extract_signals(text: str, folded: FoldedText | None = None) -> dict[str, fl
         "question": 1.0 if "?" in text else 0.0,
     }
     cue_text = folded.cue_text
+    triggered = {name for trigger, name in _TRIGGER_PAIRS if trigger in cue_text}
     for name, pattern in _CUES.items():
-        triggered = _TRIGGER_PATTERNS[name].search(cue_text) is not None
-        signals[name] = _bounded(len(pattern.findall(cue_text)), 2) if triggered else 0.0
+        signals[name] = _bounded(len(pattern.findall(cue_text)), 2) if name in triggered else 0.0
     return signals

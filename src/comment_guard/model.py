@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import math
 import operator
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from comment_guard.errors import RiskUnavailableError
-from comment_guard.features import SIGNAL_LABELS, SIGNAL_NAMES, extract_signals, fold_text
+from comment_guard.features import SIGNAL_LABELS, SIGNAL_NAMES, extract_signals, fold_text, signal_vector
 from comment_guard.results import MISINFORMATION, RISKS, SPAM, Contribution, RiskScores
 
 #: How many contributions an explanation lists per risk.
@@ -85,6 +86,42 @@ class _CompiledHead:
     intercept: float
 
 
+_TF_TABLE = 64
+_SUBLINEAR_TF = [0.0] + [1.0 + math.log(count) for count in range(1, _TF_TABLE)]
+
+
+def _fast_analyzer(vectorizer: Any) -> Callable[[str], list[str]] | None:
+    """The vectorizer's word n-gram analysis without scikit-learn's per-call overhead.
+
+    Only for the settings the recipe uses (word analyzer, no lower-casing, preprocessing or
+    stop words); returns ``None`` otherwise. The result is checked against scikit-learn's
+    analyzer on a sample text, and ``None`` is returned if they ever differ.
+    """
+    settings_match = (
+        vectorizer.analyzer == "word"
+        and not vectorizer.lowercase
+        and vectorizer.preprocessor is None
+        and vectorizer.tokenizer is None
+        and vectorizer.stop_words is None
+        and vectorizer.strip_accents is None
+        and vectorizer.ngram_range[0] == 1
+    )
+    if not settings_match:
+        return None
+    tokenize = re.compile(vectorizer.token_pattern).findall
+    longest = int(vectorizer.ngram_range[1])
+
+    def analyze(text: str) -> list[str]:
+        tokens = tokenize(text)
+        terms = list(tokens)
+        for n in range(2, min(longest, len(tokens)) + 1):
+            terms += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+        return terms
+
+    sample = "one two three, four-five six seven not_eight xxurl nine ten eleven"
+    return analyze if analyze(sample) == vectorizer.build_analyzer()(sample) else None
+
+
 def _sigmoid(value: float) -> float:
     if value >= 0:
         return 1.0 / (1.0 + math.exp(-value))
@@ -106,7 +143,7 @@ class RiskModel:
             raise ValueError(f"Expected heads for some of {RISKS}; got {sorted(heads)}.")
         self.vectorizer = vectorizer
         self.heads: dict[str, RiskHead] = dict(heads)
-        self._analyze: Callable[[str], list[str]] = vectorizer.build_analyzer()
+        self._analyze: Callable[[str], list[str]] = _fast_analyzer(vectorizer) or vectorizer.build_analyzer()
         vocabulary: dict[str, int] = vectorizer.vocabulary_
         self._index = vocabulary
         self._idf: list[float] = np.asarray(vectorizer.idf_, dtype=np.float64).tolist()
@@ -142,16 +179,20 @@ class RiskModel:
     def score_one(self, text: str, *, explain: bool = True) -> RiskScores:
         """Score one text: a :class:`RiskScores` with probabilities in [0, 1] (``None`` if not trained)."""
         folded = fold_text(text)
-        signals = extract_signals(text, folded)
-        signal_values = [signals[name] for name in SIGNAL_NAMES]
+        signal_values = signal_vector(text, folded)
         index_of, idf = self._index.get, self._idf
-        indices: list[int] = []
-        values: list[float] = []
-        for term, count in Counter(self._analyze(folded.text)).items():
-            index = index_of(term)
-            if index is not None:
-                indices.append(index)
-                values.append((1.0 + math.log(count)) * idf[index])  # sublinear tf times idf, as TfidfVectorizer
+        counts = Counter(self._analyze(folded.text))
+        found = [
+            (index, count)
+            for index, count in zip(map(index_of, counts), counts.values(), strict=True)
+            if index is not None
+        ]
+        indices = [index for index, _ in found]
+        # Sublinear tf (1 + ln count) times idf, as TfidfVectorizer(sublinear_tf=True) computes it.
+        values = [
+            (_SUBLINEAR_TF[count] if count < _TF_TABLE else 1.0 + math.log(count)) * idf[index]
+            for index, count in found
+        ]
         squares = sum(map(operator.mul, values, values))
         norm = math.sqrt(squares) or 1.0
         probabilities: dict[str, float | None] = {SPAM: None, MISINFORMATION: None}
