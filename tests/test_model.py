@@ -299,3 +299,31 @@ def test_fit_refuses_one_class():
     only_spam = [example for example in SINGLE_SPAM if example.label == 1]
     with pytest.raises(ValueError, match="both classes"):
         fit_model({SPAM: only_spam}, options=FitOptions(folds=2, min_df=1))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200))
+def test_fast_analyzer_equals_scikit_learn(text):
+    """The model's own word n-gram analysis gives exactly scikit-learn's terms for any text."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from comment_guard.model import _fast_analyzer
+
+    vectorizer = TfidfVectorizer(lowercase=False, token_pattern=r"(?u)\b\w\w+\b", ngram_range=(1, 3))
+    fast = _fast_analyzer(vectorizer)
+    assert fast is not None
+    assert fast(text) == vectorizer.build_analyzer()(text)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"lowercase": True}, {"analyzer": "char_wb"}, {"stop_words": "english"}, {"ngram_range": (2, 2)}],
+    ids=["lowercase", "char", "stop-words", "no-unigrams"],
+)
+def test_fast_analyzer_declines_other_settings(options):
+    """Settings the fast path does not reproduce fall back to scikit-learn's analyzer."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from comment_guard.model import _fast_analyzer
+
+    assert _fast_analyzer(TfidfVectorizer(**{"lowercase": False, **options})) is None
