@@ -47,7 +47,9 @@ from examples.blog_common import (
     field_messages,
 )
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+# The same Jinja templates as the Flask example; the header also links the JSON API docs here.
+TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "jinja_templates")
+TEMPLATES.env.globals["api_docs"] = True
 BEARER = HTTPBearer(auto_error=False, description="The admin token.")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "

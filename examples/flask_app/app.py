@@ -19,6 +19,7 @@ post when it has errors, which is marked ``Cache-Control: no-store``.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, redirect, render_template, request, url_for
@@ -53,7 +54,8 @@ def create_app(settings: Settings | None = None, *, guard: CommentGuard | None =
     guard = guard or build_guard(settings)
     store = CommentStore(settings.database)
     keys = SiteKeys(settings)
-    app = Flask(__name__)
+    # Flask and FastAPI render the same Jinja templates, kept once in examples/jinja_templates.
+    app = Flask(__name__, template_folder=str(Path(__file__).resolve().parent.parent / "jinja_templates"))
 
     def find_article(slug: str) -> Article:
         article = ARTICLES.get(slug)

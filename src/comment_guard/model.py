@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from comment_guard.errors import RiskUnavailableError
-from comment_guard.features import SIGNAL_LABELS, SIGNAL_NAMES, extract_signals, fold_text, signal_vector
+from comment_guard.features import SIGNAL_LABELS, SIGNAL_NAMES, fold_text, signal_vector
 from comment_guard.results import MISINFORMATION, RISKS, SPAM, Contribution, RiskScores
 
 #: How many contributions an explanation lists per risk.
@@ -56,10 +56,7 @@ def readable_term(term: str) -> str:
 
 def signal_matrix(texts: Iterable[str]) -> sp.csr_matrix:
     """Signals of each text as a sparse matrix with columns in :data:`SIGNAL_NAMES` order."""
-    rows = []
-    for text in texts:
-        signals = extract_signals(text)
-        rows.append([signals[name] for name in SIGNAL_NAMES])
+    rows = [signal_vector(text) for text in texts]
     return sp.csr_matrix(np.asarray(rows, dtype=np.float64).reshape(len(rows), len(SIGNAL_NAMES)))
 
 
